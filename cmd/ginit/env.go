@@ -1,0 +1,80 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+)
+
+// env applies the environment. tini's variables keep tini's meaning, quirks
+// included: TINI_SUBREAPER and TINI_KILL_PROCESS_GROUP switch on when merely
+// present (even empty or "0"), and TINI_VERBOSITY replaces the level -v set.
+// Each GINIT_ twin, when present, wins over its TINI_ variable; it parses
+// booleans properly, and flags win over it.
+func (c *config) env(lookup func(string) (string, bool), vFlags int) error {
+	var err error
+	if c.subreaper, err = envSwitch(lookup, "SUBREAPER", c.subreaper); err != nil {
+		return err
+	}
+	if c.group, err = envSwitch(lookup, "KILL_PROCESS_GROUP", c.group); err != nil {
+		return err
+	}
+	c.verbosity = 1 + vFlags
+	if v, ok := lookup("GINIT_VERBOSITY"); ok {
+		if vFlags == 0 {
+			if c.verbosity, err = envLevel("GINIT_VERBOSITY", v); err != nil {
+				return err
+			}
+		}
+	} else if v, ok := lookup("TINI_VERBOSITY"); ok {
+		if c.verbosity, err = envLevel("TINI_VERBOSITY", v); err != nil {
+			return err
+		}
+	}
+	if v, ok := lookup("GINIT_GRACE"); ok && !c.graceSet {
+		if err := c.setGrace(v, "GINIT_GRACE"); err != nil {
+			return err
+		}
+	}
+	if v, ok := lookup("GINIT_LOG_FORMAT"); ok && !c.logSet {
+		if err := c.setLogFormat(v, "GINIT_LOG_FORMAT"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// envSwitch resolves a boolean with a flag, GINIT_name and TINI_name.
+func envSwitch(lookup func(string) (string, bool), name string, flag bool) (bool, error) {
+	if flag {
+		return true, nil
+	}
+	if v, ok := lookup("GINIT_" + name); ok {
+		b, err := parseBool(v)
+		if err != nil {
+			return false, usagef("not a valid value for GINIT_", name, ": ", strconv.Quote(v), " (1, true, yes, on, or 0, false, no, off, empty)")
+		}
+		return b, nil
+	}
+	_, present := lookup("TINI_" + name)
+	return present, nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on", "y", "t":
+		return true, nil
+	case "0", "false", "no", "off", "n", "f", "":
+		return false, nil
+	}
+	return false, usagef("bad boolean")
+}
+
+// envLevel parses a verbosity. tini's atoi would read "abc" as 0 and go
+// silent; ginit refuses it instead.
+func envLevel(name, v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return 0, usagef("not a valid value for ", name, ": ", strconv.Quote(v), " (a level from 0 to 4)")
+	}
+	return n, nil
+}

@@ -1,0 +1,150 @@
+// Command ginit is a tiny init for containers: it runs a program as its
+// child, forwards signals to it, reaps zombies, and on shutdown gives the
+// program and whatever it left behind time to finish before SIGKILL.
+//
+// It takes tini's flags, environment variables and exit codes; see the
+// README for where it differs and why.
+package main
+
+import (
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/ginit-dev/ginit/reaper"
+	"github.com/ginit-dev/ginit/signals"
+)
+
+// Set by the Makefile.
+var (
+	version = "dev"
+	commit  = "unknown"
+
+	// The Makefile links with runtime.godebugDefault=asyncpreemptoff=1 and
+	// sets this to "1" beside it. The runtime would otherwise send ginit
+	// SIGURG to preempt goroutines, indistinguishable from a SIGURG meant for
+	// the child; ginit's one loop never needs preempting. A build without the
+	// setting does not catch SIGURG at all, as runc does.
+	asyncPreemptOff = ""
+)
+
+func main() {
+	// First, before anything else: a PID 1 without a handler would never see
+	// a SIGTERM, and until Notify the Go runtime's own handler would exit 2.
+	sigs := catchSignals()
+	os.Exit(run(sigs))
+}
+
+func run(sigs chan os.Signal) int {
+	cfg, err := parseArgs(os.Args[1:], os.LookupEnv)
+	if err != nil {
+		os.Stderr.WriteString("ginit: " + err.Error() + "\n" + usage())
+		return 1
+	}
+	switch cfg.action {
+	case actHelp:
+		os.Stdout.WriteString(usage())
+		return 0
+	case actVersion:
+		os.Stdout.WriteString(versionLine())
+		return 0
+	case actLicense:
+		os.Stdout.WriteString(license)
+		return 0
+	}
+	log := &logger{level: cfg.verbosity, json: cfg.json, out: os.Stderr}
+	if err := setUp(cfg, log); err != nil {
+		log.errorf("setup", err.Error())
+		return 1
+	}
+	s := &supervisor{cfg: cfg, log: log, sigs: sigs}
+	code, err := s.run()
+	if err != nil {
+		log.errorf("exec", err.Error())
+		if e, ok := err.(*execError); ok {
+			return e.code
+		}
+		return 1
+	}
+	return code
+}
+
+// catchSignals installs ginit's handlers. A signal ginit inherited as
+// ignored is left ignored so the child inherits the ignore, as under tini.
+// The channel is large: signal.Notify drops what does not fit, and standard
+// signals coalesce anyway, so one slot per signal number is enough.
+func catchSignals() chan os.Signal {
+	ign := inheritedIgnored()
+	urgOK := urgIsOurs()
+	caught := signals.Caught(func(s syscall.Signal) bool {
+		return ign&(1<<(s-1)) != 0 || (s == syscall.SIGURG && !urgOK)
+	})
+	sigs := make(chan os.Signal, 2*signals.MaxSignal)
+	list := make([]os.Signal, len(caught))
+	for i, s := range caught {
+		list[i] = s
+	}
+	signal.Notify(sigs, list...)
+	return sigs
+}
+
+// urgIsOurs reports whether every SIGURG ginit sees came from outside: the
+// build switched async preemption off and GODEBUG does not switch it back on.
+func urgIsOurs() bool {
+	if asyncPreemptOff != "1" {
+		return false
+	}
+	off := true
+	for kv := range strings.SplitSeq(os.Getenv("GODEBUG"), ",") {
+		if v, ok := strings.CutPrefix(kv, "asyncpreemptoff="); ok {
+			off = v == "1" // the last setting wins, as in the runtime
+		}
+	}
+	return off
+}
+
+// inheritedIgnored reads the ignored set from /proc/self/status. The Go
+// runtime has by now replaced an inherited SIG_IGN with its own handler for
+// most signals; what it left alone (SIGHUP and SIGINT when ignored, and
+// SIGTSTP, SIGTTIN, SIGTTOU) is still visible here, and is what ginit can
+// keep. signal.Ignored covers the case where /proc is not mounted.
+func inheritedIgnored() uint64 {
+	var mask uint64
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+				mask, _ = strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			}
+		}
+	}
+	for _, s := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if signal.Ignored(s) {
+			mask |= 1 << (s - 1)
+		}
+	}
+	return mask
+}
+
+// setUp does what must happen before the child starts.
+func setUp(cfg *config, log *logger) error {
+	if cfg.pdeathSig != 0 {
+		// Set on ginit itself, as tini does: when ginit's parent dies, ginit
+		// gets this signal and forwards it like any other.
+		if err := prctlPdeathsig(cfg.pdeathSig); err != nil {
+			return err
+		}
+	}
+	if cfg.subreaper {
+		if err := reaper.SetSubreaper(); err != nil {
+			return err
+		}
+	}
+	if os.Getpid() != 1 && !cfg.subreaper {
+		log.warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
+			"so it cannot reap them; run ginit as PID 1, or pass -s (or set GINIT_SUBREAPER=1 or TINI_SUBREAPER)")
+	}
+	log.trace("setup", "ready", num("pid", os.Getpid()), num("verbosity", cfg.verbosity))
+	return nil
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// defaultPath is glibc's, which execvp (and so tini) uses when PATH is unset.
+const defaultPath = "/bin:/usr/bin"
+
+// execError is a child that could not be started; code is tini's exit code.
+type execError struct {
+	msg  string
+	code int
+}
+
+func (e *execError) Error() string { return e.msg }
+
+// startChild starts argv in its own process group, in the terminal's
+// foreground when stdin is a terminal, so Ctrl-C reaches it rather than ginit.
+//
+// syscall.ForkExec rather than os/exec: nothing may Wait on the child, since
+// the reaper collects it with wait4(-1). The child inherits ginit's
+// environment, file descriptors and its original signal mask (the runtime
+// restores it after fork); signals ginit handles are reset to their default.
+func startChild(argv []string) (int, error) {
+	path, err := lookPath(argv[0])
+	if err == nil {
+		var pid int
+		pid, err = syscall.ForkExec(path, argv, &syscall.ProcAttr{
+			Env:   os.Environ(),
+			Files: []uintptr{0, 1, 2},
+			Sys:   &syscall.SysProcAttr{Setpgid: true, Foreground: isTerminal(0), Ctty: 0},
+		})
+		if err == nil {
+			return pid, nil
+		}
+	}
+	return 0, execFailure(argv[0], err)
+}
+
+// execFailure maps an exec error to tini's exit codes: 127 not found,
+// 126 found but not runnable, 1 otherwise.
+func execFailure(name string, err error) error {
+	msg := "cannot run " + strconv.Quote(name) + ": "
+	switch err {
+	case syscall.ENOENT:
+		if !strings.Contains(name, "/") {
+			return &execError{msg + "not found in $PATH", 127}
+		}
+		return &execError{msg + "no such file (or its #! interpreter is missing)", 127}
+	case syscall.EACCES:
+		return &execError{msg + "permission denied (not executable, a directory, or on a noexec mount)", 126}
+	case syscall.ENOEXEC:
+		return &execError{msg + "not an executable format (a script needs a #! line)", 126}
+	}
+	return &execError{msg + err.Error(), 1}
+}
+
+// lookPath searches PATH as execvp does: a name with a slash is used as
+// given; an empty PATH entry means the current directory; a match that
+// cannot be run is skipped, but remembered, so "permission denied" wins
+// over "not found".
+func lookPath(name string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	if name == "" {
+		return "", syscall.ENOENT
+	}
+	pathEnv, ok := os.LookupEnv("PATH")
+	if !ok {
+		pathEnv = defaultPath
+	}
+	found := error(syscall.ENOENT)
+	for dir := range strings.SplitSeq(pathEnv, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + name
+		var st syscall.Stat_t
+		if syscall.Stat(p, &st) != nil {
+			continue
+		}
+		if st.Mode&syscall.S_IFMT == syscall.S_IFDIR || unix.Access(p, unix.X_OK) != nil {
+			found = syscall.EACCES
+			continue
+		}
+		return p, nil
+	}
+	return "", found
+}
+
+func isTerminal(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
+}

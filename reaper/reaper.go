@@ -1,0 +1,87 @@
+// Package reaper collects exited processes with wait4(-1, WNOHANG), turns a
+// wait status into a shell-style exit code, and registers ginit as a child
+// subreaper. It never blocks: the supervision loop calls Reap on every
+// SIGCHLD, and signals coalesce, so one call drains every zombie there is.
+package reaper
+
+import (
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Exit is one reaped process.
+type Exit struct {
+	Pid    int
+	Status syscall.WaitStatus
+}
+
+// Code is the exit code a shell would report: the status for a normal exit,
+// 128+N for death by signal N.
+func (e Exit) Code() int { return Code(e.Status) }
+
+// Code maps a wait status to an exit code.
+func Code(ws syscall.WaitStatus) int {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		return 128 + int(ws.Signal())
+	}
+	return 255 // stopped or continued: not an exit; callers never see it
+}
+
+// Describe says how a process ended, for logs: "exited 3", "killed by SIGTERM".
+func Describe(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		s := "killed by " + unix.SignalName(ws.Signal())
+		if ws.CoreDump() {
+			s += " (core dumped)"
+		}
+		return s
+	}
+	return "exited " + strconv.Itoa(ws.ExitStatus())
+}
+
+// Reap collects every child that has exited, appending to buf. It returns
+// gone=true when ginit has no children left at all (ECHILD): as PID 1 or a
+// subreaper that means every descendant is gone.
+//
+// It never passes __WALL: the Go runtime may have clone children of its own
+// (its pidfd probe) that are not ginit's to collect.
+func Reap(buf []Exit) (exits []Exit, gone bool, err error) {
+	exits = buf
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.ECHILD:
+			return exits, true, nil
+		case err != nil:
+			return exits, false, err
+		case pid <= 0:
+			return exits, false, nil
+		}
+		exits = append(exits, Exit{Pid: pid, Status: ws})
+	}
+}
+
+// SetSubreaper makes orphaned descendants re-parent to ginit rather than to
+// the namespace's init, so ginit can reap them without being PID 1.
+func SetSubreaper() error {
+	err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	if err == unix.EINVAL {
+		return &subreaperError{"PR_SET_CHILD_SUBREAPER is unavailable on this kernel (Linux >= 3.4 needed)"}
+	}
+	if err != nil {
+		return &subreaperError{"cannot register as a child subreaper: " + err.Error()}
+	}
+	return nil
+}
+
+type subreaperError struct{ msg string }
+
+func (e *subreaperError) Error() string { return e.msg }

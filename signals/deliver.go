@@ -1,0 +1,38 @@
+package signals
+
+import (
+	"errors"
+	"syscall"
+)
+
+// Send delivers sig to pid, or to the process group pid leads when group
+// is set. A target that is already gone is not an error: the child may exit
+// between the signal's arrival and its delivery.
+func Send(pid int, sig syscall.Signal, group bool) error {
+	if pid <= 0 {
+		return errors.New("refusing to signal pid <= 0")
+	}
+	target := pid
+	if group {
+		target = -pid
+	}
+	err := syscall.Kill(target, sig)
+	if err == syscall.ESRCH {
+		return nil
+	}
+	return err
+}
+
+// SendAll signals every process of ginit's PID namespace but ginit. Only
+// valid when ginit is PID 1: elsewhere kill(-1) would reach every process
+// the user may signal on the host.
+func SendAll(sig syscall.Signal) error {
+	if syscall.Getpid() != 1 {
+		return errors.New("SendAll needs PID 1")
+	}
+	err := syscall.Kill(-1, sig)
+	if err == syscall.ESRCH {
+		return nil
+	}
+	return err
+}
