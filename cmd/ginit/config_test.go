@@ -1,0 +1,130 @@
+package main
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func env(kv ...string) func(string) (string, bool) {
+	m := map[string]string{}
+	for _, s := range kv {
+		k, v, _ := strings.Cut(s, "=")
+		m[k] = v
+	}
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseArgs(t *testing.T) {
+	for _, tc := range []struct {
+		args  string
+		env   []string
+		check func(*config) bool
+	}{
+		{"sh -c x", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "sh -c x" && c.verbosity == 1 }},
+		{"-- sh -c x", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "sh -c x" }},
+		{"-s -g -w prog -s", nil, func(c *config) bool {
+			return c.subreaper && c.group && c.warnOnReap && strings.Join(c.argv, " ") == "prog -s"
+		}},
+		{"-sgw prog", nil, func(c *config) bool { return c.subreaper && c.group && c.warnOnReap }},
+		{"-vvv prog", nil, func(c *config) bool { return c.verbosity == 4 }},
+		{"-v -v prog", nil, func(c *config) bool { return c.verbosity == 3 }},
+		{"-v prog", []string{"TINI_VERBOSITY=0"}, func(c *config) bool { return c.verbosity == 0 }},
+		{"-v prog", []string{"GINIT_VERBOSITY=0"}, func(c *config) bool { return c.verbosity == 2 }},
+		{"prog", []string{"GINIT_VERBOSITY=3", "TINI_VERBOSITY=0"}, func(c *config) bool { return c.verbosity == 3 }},
+		{"-e 3 -e143 -e 0 prog", nil, func(c *config) bool { return c.remap[3] && c.remap[143] && c.remap[0] && !c.remap[1] }},
+		{"-p SIGKILL prog", nil, func(c *config) bool { return c.pdeathSig == syscall.SIGKILL }},
+		{"-pUSR1 prog", nil, func(c *config) bool { return c.pdeathSig == syscall.SIGUSR1 }},
+		{"--grace 25s prog", nil, func(c *config) bool { return c.grace == 25*time.Second }},
+		{"--grace=1m30s prog", nil, func(c *config) bool { return c.grace == 90*time.Second }},
+		{"--grace 2.5 prog", nil, func(c *config) bool { return c.grace == 2500*time.Millisecond }},
+		{"prog", []string{"GINIT_GRACE=7"}, func(c *config) bool { return c.grace == 7*time.Second }},
+		{"--grace 3s prog", []string{"GINIT_GRACE=7"}, func(c *config) bool { return c.grace == 3*time.Second }},
+		{"-r TERM:QUIT -r 10:0 --rewrite=HUP:USR1 prog", nil, func(c *config) bool {
+			return c.rewrites[syscall.SIGTERM] == syscall.SIGQUIT && c.rewrites[syscall.SIGUSR1] == 0 &&
+				c.rewrites[syscall.SIGHUP] == syscall.SIGUSR1
+		}},
+		{"--log-format json prog", nil, func(c *config) bool { return c.json }},
+		{"prog", []string{"GINIT_LOG_FORMAT=json"}, func(c *config) bool { return c.json }},
+		{"--log-format text prog", []string{"GINIT_LOG_FORMAT=json"}, func(c *config) bool { return !c.json }},
+		// tini: present means on, even empty or "0".
+		{"prog", []string{"TINI_SUBREAPER="}, func(c *config) bool { return c.subreaper }},
+		{"prog", []string{"TINI_SUBREAPER=0"}, func(c *config) bool { return c.subreaper }},
+		{"prog", []string{"TINI_KILL_PROCESS_GROUP="}, func(c *config) bool { return c.group }},
+		// GINIT_ twins parse booleans and win over TINI_.
+		{"prog", []string{"GINIT_SUBREAPER=0", "TINI_SUBREAPER=1"}, func(c *config) bool { return !c.subreaper }},
+		{"prog", []string{"GINIT_SUBREAPER=yes"}, func(c *config) bool { return c.subreaper }},
+		{"-s prog", []string{"GINIT_SUBREAPER=false"}, func(c *config) bool { return c.subreaper }},
+		{"prog", []string{"GINIT_KILL_PROCESS_GROUP=true"}, func(c *config) bool { return c.group }},
+		{"-h", nil, func(c *config) bool { return c.action == actHelp }},
+		{"-l", nil, func(c *config) bool { return c.action == actLicense }},
+		{"--version", nil, func(c *config) bool { return c.action == actVersion }},
+		{"- x", nil, func(c *config) bool { return c.argv[0] == "-" }},
+	} {
+		c, err := parseArgs(strings.Fields(tc.args), env(tc.env...))
+		if err != nil {
+			t.Errorf("%q %q: %v", tc.args, tc.env, err)
+			continue
+		}
+		if !tc.check(c) {
+			t.Errorf("%q %q: got %+v", tc.args, tc.env, c)
+		}
+	}
+}
+
+func TestParseArgsErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		env  []string
+		msg  string
+	}{
+		{"", nil, "no program"},
+		{"-v", nil, "no program"},
+		{"-q prog", nil, "unknown option -q"},
+		{"--nope prog", nil, "unknown option --nope"},
+		{"-e 256 prog", nil, "exit code"},
+		{"-e -1 prog", nil, "exit code"},
+		{"-e", nil, "needs a value"},
+		{"-p NOPE prog", nil, "-p"},
+		{"-p 0 prog", nil, "-p"},
+		{"--grace", nil, "needs a value"},
+		{"--grace x prog", nil, "duration"},
+		{"--grace -1 prog", nil, "duration"},
+		{"--grace NaN prog", nil, "duration"},
+		{"--grace 1e300 prog", nil, "duration"},
+		{"-r 1 prog", nil, "-r option"},
+		{"-r 1:2:3 prog", nil, "-r option"},
+		{"-r 0:1 prog", nil, "-r option"},
+		{"-r 9:1 prog", nil, "cannot be rewritten"},
+		{"-r TERM:65 prog", nil, "-r option"},
+		{"--log-format=yaml prog", nil, "log format"},
+		{"prog", []string{"GINIT_SUBREAPER=2"}, "GINIT_SUBREAPER"},
+		{"prog", []string{"TINI_VERBOSITY=x"}, "TINI_VERBOSITY"},
+		{"prog", []string{"GINIT_VERBOSITY=-1"}, "GINIT_VERBOSITY"},
+		{"prog", []string{"GINIT_GRACE=later"}, "GINIT_GRACE"},
+	} {
+		_, err := parseArgs(strings.Fields(tc.args), env(tc.env...))
+		if err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%q %q: error %v, want one naming %q", tc.args, tc.env, err, tc.msg)
+		}
+		if _, ok := err.(*usageError); err != nil && !ok {
+			t.Errorf("%q: %T is not a usage error (exit 1)", tc.args, err)
+		}
+	}
+}
+
+func TestJSONString(t *testing.T) {
+	for in, want := range map[string]string{
+		`a"b\c`:      `"a\"b\\c"`,
+		"x\ny\t\x01": `"x\ny\t\u0001"`,
+		"\xff":       "\"\uFFFD\"",
+		"\u2028":     `"\u2028"`,
+	} {
+		var b strings.Builder
+		jsonString(&b, in)
+		if b.String() != want {
+			t.Errorf("jsonString(%q) = %s, want %s", in, b.String(), want)
+		}
+	}
+}

@@ -1,0 +1,246 @@
+// Package integration runs the real ginit binary, built once, as PID 1 of
+// a new PID namespace, with helper children that are this test binary run
+// again (TestMain dispatches on GINIT_HELPER).
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	ginit   string // the binary under test
+	self    string // this test binary, for helpers
+	rootDir string // the repository
+)
+
+// patience bounds every wait for something that must happen. It is not a
+// timing assertion: on a slow machine things take longer, never fail.
+const patience = 60 * time.Second
+
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "helper:") && os.Getenv("GINIT_HELPER") == "1" {
+		os.Exit(runHelper(strings.TrimPrefix(os.Args[1], "helper:"), os.Args[2:]))
+	}
+	var err error
+	if self, err = os.Executable(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dir, err := os.MkdirTemp("", "ginit-it-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	rootDir, _ = filepath.Abs("..")
+	ginit = filepath.Join(dir, "ginit")
+	// Built as the Makefile builds it, flags and all: the binary users get.
+	build := exec.Command("make", "--no-print-directory", "-s", "-C", rootDir, "build", "OUT="+ginit)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building ginit:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// helper is the argv that runs helper name inside ginit.
+func helper(name string, args ...string) []string {
+	return append([]string{self, "helper:" + name}, args...)
+}
+
+// opts describes one run of ginit.
+type opts struct {
+	args   []string // ginit's arguments, including the program
+	env    []string // added to the environment
+	stdin  io.Reader
+	notNS  bool // run as an ordinary process, not PID 1 of a new namespace
+	mount  bool   // give the namespace its own /proc, as a container has
+	via    string // a helper that sets things up, then execs ginit
+	extra  []*os.File
+	noWait bool
+}
+
+// run is one ginit process and what it printed.
+type run struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	lines  chan string // stdout, line by line
+	mu     sync.Mutex
+	out    bytes.Buffer // stdout, whole
+	errBuf bytes.Buffer // stderr, whole
+	done   chan struct{}
+	code   int
+}
+
+// start runs ginit as PID 1 of a new PID namespace (in a new user namespace
+// too when not root), and skips the test if the machine cannot.
+func start(t *testing.T, o opts) *run {
+	t.Helper()
+	argv := append([]string{ginit}, o.args...)
+	if o.mount {
+		o.via = "mountproc"
+	}
+	if o.via != "" {
+		argv = append([]string{self, "helper:" + o.via}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	// asyncpreemptoff: helpers are Go programs too, and a SIGURG their own
+	// runtime sent would pass for a forwarded one.
+	cmd.Env = append(os.Environ(), "GINIT_HELPER=1", "GODEBUG=asyncpreemptoff=1")
+	cmd.Env = append(cmd.Env, o.env...)
+	cmd.Stdin = o.stdin
+	cmd.ExtraFiles = o.extra
+	if !o.notNS {
+		cmd.SysProcAttr = nsAttr(o.mount)
+	}
+	r := &run{t: t, cmd: cmd, lines: make(chan string, 100000), done: make(chan struct{})}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &lockedWriter{&r.mu, &r.errBuf}
+	if err := cmd.Start(); err != nil {
+		if !o.notNS {
+			t.Skipf("SKIP: cannot create a PID namespace here (needs root, or unprivileged user namespaces): %v", err)
+		}
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			r.mu.Lock()
+			r.out.WriteString(sc.Text() + "\n")
+			r.mu.Unlock()
+			r.lines <- sc.Text()
+		}
+		close(r.lines)
+		cmd.Wait()
+		r.code = cmd.ProcessState.ExitCode()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			r.code = 128 + int(ws.Signal())
+		}
+		close(r.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-r.done
+		if t.Failed() {
+			t.Logf("ginit %q\nstdout:\n%s\nstderr:\n%s", o.args, r.stdout(), r.stderr())
+		}
+	})
+	return r
+}
+
+func nsAttr(mount bool) *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
+	if mount {
+		a.Cloneflags |= syscall.CLONE_NEWNS
+	}
+	if os.Getuid() != 0 {
+		a.Cloneflags |= syscall.CLONE_NEWUSER
+		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
+		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+	}
+	return a
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (r *run) stdout() string { r.mu.Lock(); defer r.mu.Unlock(); return r.out.String() }
+func (r *run) stderr() string { r.mu.Lock(); defer r.mu.Unlock(); return r.errBuf.String() }
+
+// expect waits for a stdout line containing want and returns it.
+func (r *run) expect(want string) string {
+	r.t.Helper()
+	deadline := time.After(patience)
+	for {
+		select {
+		case l, ok := <-r.lines:
+			if !ok {
+				r.t.Fatalf("ginit exited before printing %q", want)
+			}
+			if strings.Contains(l, want) {
+				return l
+			}
+		case <-deadline:
+			r.t.Fatalf("no line %q after %v", want, patience)
+		}
+	}
+}
+
+// wait returns ginit's exit code (128+N if a signal killed it).
+func (r *run) wait() int {
+	r.t.Helper()
+	select {
+	case <-r.done:
+		return r.code
+	case <-time.After(patience):
+		r.t.Fatalf("ginit still running after %v", patience)
+	}
+	return -1
+}
+
+func (r *run) signal(sig syscall.Signal) {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// exitCode runs ginit to the end and returns its exit code.
+func exitCode(t *testing.T, args ...string) int {
+	t.Helper()
+	return start(t, opts{args: args}).wait()
+}
+
+func scanLines(r io.Reader) chan string {
+	c := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			c <- sc.Text()
+		}
+		close(c)
+	}()
+	return c
+}
+
+func waitLine(t *testing.T, lines chan string, want string) string {
+	t.Helper()
+	deadline := time.After(patience)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("output ended before a line %q", want)
+			}
+			if strings.Contains(l, want) {
+				return l
+			}
+		case <-deadline:
+			t.Fatalf("no line %q after %v", want, patience)
+		}
+	}
+}

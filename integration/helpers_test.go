@@ -1,0 +1,217 @@
+package integration
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/ginit-dev/ginit/signals"
+	"golang.org/x/sys/unix"
+)
+
+// runHelper is the body of a helper child: this test binary, run by ginit.
+func runHelper(name string, args []string) int {
+	atoi := func(i int, def int) int {
+		if i < len(args) {
+			if n, err := strconv.Atoi(args[i]); err == nil {
+				return n
+			}
+		}
+		return def
+	}
+	switch name {
+	case "exit":
+		return atoi(0, 0)
+	case "record":
+		return record(args)
+	case "orphans":
+		orphans(atoi(0, 100), atoi(1, 50))
+		return 0
+	case "worker":
+		return worker(atoi(0, 1000))
+	case "ignoreterm":
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
+		return 0
+	case "spawn": // spawn ARGV...: start a child in our group, print its pid, wait
+		return spawn(args)
+	case "passthrough":
+		fmt.Printf("argv=%q\n", args)
+		fmt.Printf("env=%s\n", os.Getenv("GINIT_TEST_VALUE"))
+		b := make([]byte, 1<<16)
+		n, _ := os.Stdin.Read(b)
+		fmt.Printf("stdin=%q\n", b[:n])
+		return 0
+	case "sigstate":
+		return sigstate()
+	case "mountproc":
+		return mountProc(args)
+	case "parent":
+		return parent(args)
+	case "sigconf":
+		return sigconf(args)
+	}
+	fmt.Fprintln(os.Stderr, "unknown helper", name)
+	return 2
+}
+
+// record prints "got SIGNAME" for each signal; it exits with code when
+// exitOn arrives: record [exitOn [code]].
+func record(args []string) int {
+	exitOn := syscall.Signal(0)
+	code := 0
+	if len(args) > 0 {
+		exitOn, _ = signals.Parse(args[0], false)
+	}
+	if len(args) > 1 {
+		code, _ = strconv.Atoi(args[1])
+	}
+	c := make(chan os.Signal, 128)
+	for s := syscall.Signal(1); s <= signals.MaxSignal; s++ {
+		if signals.Forwarded(s) {
+			signal.Notify(c, s)
+		}
+	}
+	if pgrp, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err == nil {
+		fmt.Printf("foreground=%v\n", pgrp == syscall.Getpgrp())
+	}
+	fmt.Printf("ready pid=%d\n", os.Getpid())
+	for s := range c {
+		fmt.Printf("got %s\n", signals.Name(s.(syscall.Signal)))
+		if s == exitOn {
+			return code
+		}
+	}
+	return 1
+}
+
+// worker is a job runner: on SIGTERM it finishes its in-flight job (ms
+// long) and exits 0; a second SIGTERM aborts the job, exit 99.
+func worker(ms int) int {
+	c := make(chan os.Signal, 4)
+	signal.Notify(c, syscall.SIGTERM)
+	fmt.Printf("worker ready pid=%d\n", os.Getpid())
+	<-c
+	fmt.Println("worker: SIGTERM, finishing job")
+	select {
+	case <-c:
+		fmt.Println("worker: second SIGTERM, job aborted")
+		return 99
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+	}
+	fmt.Println("worker: job done")
+	return 0
+}
+
+func spawn(args []string) int {
+	p, err := os.StartProcess(args[0], args, &os.ProcAttr{Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}, Env: os.Environ()})
+	if err != nil {
+		fmt.Println("spawn:", err)
+		return 1
+	}
+	fmt.Printf("spawned pid=%d\n", p.Pid)
+	st, _ := p.Wait()
+	return st.ExitCode()
+}
+
+// orphans forks n children that sleep ms and exit, then exits itself, so
+// they are re-parented to ginit. A raw fork rather than exec keeps a storm
+// of thousands cheap; the child runs only raw system calls.
+func orphans(n, ms int) {
+	ts := syscall.Timespec{Sec: int64(ms / 1000), Nsec: int64(ms%1000) * 1e6}
+	for i := 0; i < n; i++ {
+		if forkSleepExit(&ts) < 0 {
+			fmt.Println("fork failed at", i)
+			os.Exit(1)
+		}
+	}
+	fmt.Printf("forked %d\n", n)
+}
+
+//go:norace
+//go:nosplit
+func forkSleepExit(ts *syscall.Timespec) int {
+	all := ^uint64(0)
+	pid, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if errno != 0 {
+		return -1
+	}
+	if pid == 0 {
+		// Only raw system calls from here: this copy of the process has one thread.
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&all)), 0, 8, 0, 0)
+		syscall.RawSyscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(ts)), 0, 0)
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 0, 0, 0)
+	}
+	return int(pid)
+}
+
+// sigstate prints the ignored and blocked sets this process started with.
+func sigstate() int {
+	b, _ := os.ReadFile("/proc/self/status")
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "SigIgn:") || strings.HasPrefix(sc.Text(), "SigBlk:") {
+			fmt.Println(strings.ReplaceAll(sc.Text(), "\t", " "))
+		}
+	}
+	return 0
+}
+
+// mountProc runs as PID 1 of new PID and mount namespaces: it mounts a
+// /proc for the namespace, as a container runtime does, then becomes ginit.
+func mountProc(argv []string) int {
+	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+		fmt.Fprintln(os.Stderr, "mountproc:", err)
+		return 1
+	}
+	if err := syscall.Mount("proc", "/proc", "proc", 0, ""); err != nil {
+		fmt.Fprintln(os.Stderr, "mountproc:", err)
+		return 1
+	}
+	err := syscall.Exec(argv[0], argv, os.Environ())
+	fmt.Fprintln(os.Stderr, "mountproc:", err)
+	return 1
+}
+
+// parent runs ginit (argv) with our stdout and waits to be killed: for -p.
+func parent(argv []string) int {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Println("parent:", err)
+		return 1
+	}
+	cmd.Wait()
+	return 0
+}
+
+// sigconf ignores and blocks what GINIT_TEST_IGNORE and GINIT_TEST_BLOCK
+// name, then becomes argv, as tini's sigconf test does.
+func sigconf(argv []string) int {
+	for _, n := range strings.Split(os.Getenv("GINIT_TEST_IGNORE"), ",") {
+		if s, err := signals.Parse(n, false); err == nil {
+			signal.Ignore(s)
+		}
+	}
+	var mask uint64
+	for _, n := range strings.Split(os.Getenv("GINIT_TEST_BLOCK"), ",") {
+		if s, err := signals.Parse(n, false); err == nil {
+			mask |= 1 << (s - 1)
+		}
+	}
+	// The mask is per thread: block and exec on the same one.
+	runtime.LockOSThread()
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, uintptr(unsafe.Pointer(&mask)), 0, 8, 0, 0)
+	err := syscall.Exec(argv[0], argv, os.Environ())
+	fmt.Fprintln(os.Stderr, "sigconf:", err)
+	return 1
+}

@@ -1,0 +1,60 @@
+package reaper
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Wait statuses as the kernel encodes them: exit code in bits 8-15, the
+// signal in bits 0-6, 0x80 for a core dump.
+func TestCode(t *testing.T) {
+	for _, tc := range []struct {
+		ws   syscall.WaitStatus
+		code int
+		desc string
+	}{
+		{0, 0, "exited 0"},
+		{3 << 8, 3, "exited 3"},
+		{255 << 8, 255, "exited 255"},
+		{15, 143, "killed by SIGTERM"},
+		{9, 137, "killed by SIGKILL"},
+		{10, 138, "killed by SIGUSR1"},
+		{11 | 0x80, 139, "killed by SIGSEGV (core dumped)"},
+	} {
+		if got := Code(tc.ws); got != tc.code {
+			t.Errorf("Code(%#x) = %d, want %d", int(tc.ws), got, tc.code)
+		}
+		if got := Describe(tc.ws); got != tc.desc {
+			t.Errorf("Describe(%#x) = %q, want %q", int(tc.ws), got, tc.desc)
+		}
+	}
+}
+
+func TestReapCollectsEveryChild(t *testing.T) {
+	want := map[int]int{}
+	for code := range 5 {
+		pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", "exit " + string(rune('0'+code))}, &syscall.ProcAttr{})
+		if err != nil {
+			t.Skip("SKIP: no /bin/sh:", err)
+		}
+		want[pid] = code
+	}
+	var got []Exit
+	for deadline := time.Now().Add(time.Minute); len(got) < len(want) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // Reap never blocks: poll until all have exited
+		exits, _, err := Reap(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, exits...)
+	}
+	for _, e := range got {
+		if want[e.Pid] != e.Code() {
+			t.Errorf("pid %d: code %d, want %d", e.Pid, e.Code(), want[e.Pid])
+		}
+	}
+	if _, gone, _ := Reap(nil); !gone {
+		t.Errorf("Reap did not report ECHILD with no children left")
+	}
+}
