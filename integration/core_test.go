@@ -58,7 +58,7 @@ func TestForwardsEverySignal(t *testing.T) {
 		r.signal(s)
 		r.expect("got " + signals.Name(s))
 	}
-	for _, s := range []syscall.Signal{34, 37, 50, 64} { // real-time signals
+	for _, s := range []syscall.Signal{35, 37, 50, 64} { // real-time signals
 		r.signal(s)
 		r.expect("got " + signals.Name(s))
 	}

@@ -12,14 +12,14 @@ import (
 // notCaught are left to their default disposition. SIGKILL and SIGSTOP
 // cannot be caught. The synchronous faults belong to the Go runtime (a real
 // fault in ginit must crash it, not be forwarded), and tini leaves the same
-// set alone. 32 and 33 are reserved for the C library and the Go runtime's
-// per-thread syscalls. SIGPROF never reaches os/signal: the Go runtime's
+// set alone. 32, 33 and 34 (SIGRTMIN) are reserved by the C libraries and
+// the Go runtime, which lets no Go program catch them. SIGPROF never reaches os/signal: the Go runtime's
 // handler consumes it for its profiler, so ginit cannot forward it.
 var notCaught = map[syscall.Signal]bool{
 	unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGPROF: true,
 	unix.SIGFPE: true, unix.SIGILL: true, unix.SIGSEGV: true, unix.SIGBUS: true,
 	unix.SIGABRT: true, unix.SIGTRAP: true, unix.SIGSYS: true,
-	32: true, 33: true,
+	32: true, 33: true, 34: true,
 }
 
 // Caught lists every signal ginit installs a handler for, less those in

@@ -45,14 +45,14 @@ func TestName(t *testing.T) {
 func TestForwardedSet(t *testing.T) {
 	never := []syscall.Signal{syscall.SIGCHLD, syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGFPE, syscall.SIGILL,
 		syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGABRT, syscall.SIGTRAP, syscall.SIGSYS, syscall.SIGTTIN,
-		syscall.SIGTTOU, syscall.SIGPROF, 32, 33}
+		syscall.SIGTTOU, syscall.SIGPROF, 32, 33, 34}
 	for _, s := range never {
 		if Forwarded(s) {
 			t.Errorf("%s is forwarded", Name(s))
 		}
 	}
 	for _, s := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP,
-		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGURG, syscall.SIGCONT, syscall.SIGTSTP, 34, 64} {
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGURG, syscall.SIGCONT, syscall.SIGTSTP, 35, 64} {
 		if !Forwarded(s) {
 			t.Errorf("%s is not forwarded", Name(s))
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,6 +60,9 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 		for _, p := range procs {
 			if p.PPid == s.child {
 				s.stop.kids = append(s.stop.kids, p)
+			}
+			if p.Pid == s.child {
+				s.childComm = p.Comm
 			}
 			if p.Pid == s.child || (s.cfg.group && p.Pgrp == s.child) {
 				s.stop.signalled[p.ID()] = true
@@ -217,12 +219,9 @@ func list(items []string) string {
 	return strings.Join(items, ",")
 }
 
-// commOf names a process as the kernel does (at most 15 bytes), which
-// is enough to tell "sh" from "worker" without logging arguments.
-func commOf(pid int, argv0 string) string {
-	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); err == nil {
-		return strings.TrimSpace(string(b))
-	}
+// baseName is argv[0] without its directory: the child's name in logs
+// until /proc tells the kernel's (at most 15 bytes, no arguments logged).
+func baseName(argv0 string) string {
 	return argv0[strings.LastIndexByte(argv0, '/')+1:]
 }
 

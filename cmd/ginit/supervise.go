@@ -44,7 +44,7 @@ func (s *supervisor) run() (int, error) {
 		return 0, err
 	}
 	s.child, s.started = pid, time.Now()
-	s.childComm = commOf(pid, s.cfg.argv[0])
+	s.childComm = baseName(s.cfg.argv[0])
 	s.log.debug("start", "started child", num("pid", pid), str("cmd", s.childComm))
 	s.log.trace("start", "child argv", str("argv", joinArgv(s.cfg.argv)))
 
