@@ -39,11 +39,13 @@ func runHelper(name string, args []string) int {
 		return worker(atoi(0, 1000))
 	case "ignoreterm":
 		signal.Ignore(syscall.SIGTERM)
-		fmt.Println("ready")
+		ready("ready")
 		time.Sleep(time.Hour)
 		return 0
 	case "spawn": // spawn ARGV...: start a child in our group, print its pid, wait
 		return spawn(args)
+	case "bg": // bg CODE ARGV...: start a child and exit CODE at once, leaving it behind
+		return bg(atoi(0, 0), args[1:])
 	case "passthrough":
 		fmt.Printf("argv=%q\n", args)
 		fmt.Printf("env=%s\n", os.Getenv("GINIT_TEST_VALUE"))
@@ -99,7 +101,7 @@ func record(args []string) int {
 func worker(ms int) int {
 	c := make(chan os.Signal, 4)
 	signal.Notify(c, syscall.SIGTERM)
-	fmt.Printf("worker ready pid=%d\n", os.Getpid())
+	ready(fmt.Sprintf("worker ready pid=%d", os.Getpid()))
 	<-c
 	fmt.Println("worker: SIGTERM, finishing job")
 	select {
@@ -121,6 +123,33 @@ func spawn(args []string) int {
 	fmt.Printf("spawned pid=%d\n", p.Pid)
 	st, _ := p.Wait()
 	return st.ExitCode()
+}
+
+// bg starts argv and exits code once argv says it is ready (its signal
+// dispositions in place) on fd 3, leaving it behind.
+func bg(code int, argv []string) int {
+	r, w, _ := os.Pipe()
+	p, err := os.StartProcess(argv[0], argv, &os.ProcAttr{Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, w},
+		Env: append(os.Environ(), "GINIT_READY_FD=3")})
+	if err != nil {
+		fmt.Println("bg:", err)
+		return 1
+	}
+	w.Close()
+	line, _ := bufio.NewReader(r).ReadString('\n')
+	fmt.Printf("left behind pid=%d: %s", p.Pid, line)
+	return code
+}
+
+// ready says a helper is set up: on stdout, and on GINIT_READY_FD for bg.
+func ready(line string) {
+	fmt.Println(line)
+	if fd, err := strconv.Atoi(os.Getenv("GINIT_READY_FD")); err == nil {
+		f := os.NewFile(uintptr(fd), "ready")
+		f.WriteString(line + "\n")
+		f.Close()
+		os.Unsetenv("GINIT_READY_FD")
+	}
 }
 
 // orphans forks n children that sleep ms and exit, then exits itself, so

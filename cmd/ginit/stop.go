@@ -10,37 +10,22 @@ import (
 	"github.com/ginit-dev/ginit/signals"
 )
 
-// defaultDrain bounds the drain when no --grace is set.
-const defaultDrain = 5 * time.Second
-
 // afterKill is how long ginit waits for SIGKILLed processes to be reaped. A
 // process in uninterruptible sleep may outlive SIGKILL; ginit gives up on it
 // rather than hang, and the kernel ends it when PID 1 exits.
 const afterKill = 2 * time.Second
 
-// listMax caps the pids named in one log line and the per-process lines.
-const listMax = 20
-
 type stopState struct {
-	at        time.Time
-	sig       syscall.Signal      // what was delivered, after rewriting
-	signalled map[signals.ID]bool // who got it from ginit: never signal them again
-	childGot  bool
-	kids      []signals.Proc // the main child's children when the stop began
+	at   time.Time
+	sig  syscall.Signal // what was delivered, after rewriting
+	kids []signals.Proc // the main child's children when the stop began
 }
 
 func (st *stopState) begun() bool { return !st.at.IsZero() }
 
-type drainState struct {
-	begun, reported, abandoned bool
-	at                         time.Time
-	waiting                    map[int]signals.Proc
-}
-
 // beginStop delivers the stop signal and starts the grace period.
 func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	s.stop.at, s.stop.sig = time.Now(), out
-	s.stop.signalled = map[signals.ID]bool{}
 	fs := []field{str("signal", signals.Name(out))}
 	if recv != out {
 		fs = append(fs, str("received", signals.Name(recv)))
@@ -51,7 +36,7 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 		s.setDeadline(s.stop.at.Add(s.cfg.grace))
 	}
 	if s.childDone {
-		s.log.report("stop", "stop signal received while draining: everything left already has it", fs...)
+		s.log.report("stop", "stop signal received while draining; the drain has already sent it", fs...)
 		return
 	}
 	// Who is about to get the signal, and who is the child's own child (a
@@ -65,11 +50,10 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 				s.childComm = p.Comm
 			}
 			if p.Pid == s.child || (s.cfg.group && p.Pgrp == s.child) {
-				s.stop.signalled[p.ID()] = true
+				s.signalled[p.ID()] = true
 			}
 		}
 	}
-	s.stop.childGot = true
 	if err := signals.Send(s.child, out, s.cfg.group); err != nil {
 		s.log.warn("stop", "cannot deliver stop signal", append(fs, str("error", err.Error()))...)
 	}
@@ -85,92 +69,6 @@ func (s *supervisor) onChildExit() {
 		return
 	}
 	s.log.info("child-exit", "main child exited", append(fs, ms("runtime_ms", s.childEnded.Sub(s.started)))...)
-}
-
-// beginDrain runs when the main child is gone but other processes remain.
-// Left alone they would be SIGKILLed by the kernel the moment ginit exits,
-// mid-job; instead each gets the stop signal once and time to finish.
-func (s *supervisor) beginDrain() {
-	s.drain.begun, s.drain.at = true, time.Now()
-	s.drain.waiting = map[int]signals.Proc{}
-	sig := syscall.SIGTERM
-	if s.stop.begun() {
-		sig = s.stop.sig
-	}
-	bound := s.cfg.grace
-	if bound == 0 {
-		bound = defaultDrain
-	}
-	if !s.stop.begun() || s.cfg.grace == 0 {
-		s.setDeadline(s.drain.at.Add(bound))
-	}
-	procs, err := signals.Table()
-	if err != nil {
-		s.drainBlind(sig, err)
-		return
-	}
-	s.diagnoseWrapper(procs)
-	var sent, spared []string
-	for _, p := range procs {
-		if p.State == 'Z' {
-			continue // exited already; its parent (perhaps ginit) reaps it
-		}
-		s.drain.waiting[p.Pid] = p
-		if s.stop.signalled[p.ID()] {
-			spared = append(spared, strconv.Itoa(p.Pid))
-			continue
-		}
-		if err := signals.Send(p.Pid, sig, false); err != nil {
-			s.log.warn("drain", "cannot signal", num("pid", p.Pid), str("error", err.Error()))
-		}
-		sent = append(sent, strconv.Itoa(p.Pid)+"("+p.Comm+")")
-	}
-	if len(s.drain.waiting) > listMax {
-		s.drain.waiting = nil // too many to report one by one; the summary will do
-	}
-	s.log.report("drain", "main child gone; draining the processes left",
-		str("signal", signals.Name(sig)), str("sent_to", list(sent)), str("already_signalled", list(spared)),
-		num("count", len(sent)+len(spared)), ms("bound_ms", time.Until(s.deadline)))
-}
-
-// drainBlind drains without /proc: everyone but those that may already
-// have the signal.
-func (s *supervisor) drainBlind(sig syscall.Signal, why error) {
-	s.log.warn("drain", "cannot list processes; draining without names", str("error", why.Error()))
-	if s.stop.begun() && s.cfg.group {
-		return // the child's group has the signal; anyone else cannot be told apart
-	}
-	if syscall.Getpid() == 1 {
-		signals.SendAll(sig)
-	} else {
-		signals.Send(s.child, sig, true)
-	}
-}
-
-// diagnoseWrapper warns when the main child died of the stop signal while
-// a child of its own never got it: a shell script that ran the app without
-// exec. Under tini or dumb-init that app is SIGKILLed mid-job.
-func (s *supervisor) diagnoseWrapper(procs []signals.Proc) {
-	if !s.stop.begun() || !diedOf(s.childStatus, s.stop.sig) {
-		return
-	}
-	alive := map[signals.ID]bool{}
-	for _, p := range procs {
-		alive[p.ID()] = p.State != 'Z'
-	}
-	for _, k := range s.stop.kids {
-		if !alive[k.ID()] || s.stop.signalled[k.ID()] {
-			continue
-		}
-		s.log.warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child, "+
-			"which ginit now stops gracefully; fix: exec the app from the script (exec "+k.Comm+"), or run ginit with -g",
-			num("wrapper_pid", s.child), str("wrapper_cmd", s.childComm), num("pid", k.Pid), str("cmd", k.Comm))
-	}
-}
-
-// diedOf: killed by sig, or exited 128+sig (a shell that trapped it).
-func diedOf(ws syscall.WaitStatus, sig syscall.Signal) bool {
-	return (ws.Signaled() && ws.Signal() == sig) || (ws.Exited() && ws.ExitStatus() == 128+int(sig))
 }
 
 // onDeadline: the grace period or the drain bound has passed.

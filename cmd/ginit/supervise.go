@@ -27,8 +27,9 @@ type supervisor struct {
 	childEnded  time.Time
 	noChildren  bool // the last reap found no children at all (ECHILD)
 
-	stop  stopState
-	drain drainState
+	stop      stopState
+	drain     drainState
+	signalled map[signals.ID]bool // got the stop signal from ginit: never send it again
 
 	timer    *time.Timer
 	timerC   <-chan time.Time
@@ -44,6 +45,7 @@ func (s *supervisor) run() (int, error) {
 		return 0, err
 	}
 	s.child, s.started = pid, time.Now()
+	s.signalled = map[signals.ID]bool{}
 	s.childComm = baseName(s.cfg.argv[0])
 	s.log.debug("start", "started child", num("pid", pid), str("cmd", s.childComm))
 	s.log.trace("start", "child argv", str("argv", joinArgv(s.cfg.argv)))
@@ -147,6 +149,9 @@ func (s *supervisor) onOrphanExit(e reaper.Exit) {
 		delete(s.drain.waiting, e.Pid)
 		s.log.report("drained", "process exited", num("pid", e.Pid), str("cmd", p.Comm),
 			str("status", reaper.Describe(e.Status)), ms("after_ms", time.Since(s.drain.at)))
+	}
+	if s.drain.begun {
+		s.onDrainedExit(e.Pid)
 	}
 }
 

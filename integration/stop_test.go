@@ -1,0 +1,266 @@
+package integration
+
+import (
+	"encoding/json"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const wrapperWarning = "without passing it on"
+
+// wrapper is the case ginit exists for: a shell that runs the worker
+// without exec, so the shell, not the worker, gets the orchestrator's SIGTERM.
+func wrapper(jobMs string) []string {
+	return []string{"sh", "-c", "echo starting; " + strings.Join(helper("worker", jobMs), " ")}
+}
+
+func TestWrapperJobFinishes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		o    opts
+		warn bool
+	}{
+		{"default", opts{args: wrapper("1500")}, true},
+		{"default, container /proc", opts{args: wrapper("1500"), mount: true}, true},
+		{"-g", opts{args: append([]string{"-g"}, wrapper("1500")...)}, false},
+		{"-g, container /proc", opts{args: append([]string{"-g"}, wrapper("1500")...), mount: true}, false},
+		{"TINI_KILL_PROCESS_GROUP", opts{args: wrapper("1500"), env: []string{"TINI_KILL_PROCESS_GROUP=1"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := start(t, tc.o)
+			r.expect("worker ready")
+			r.signal(syscall.SIGTERM)
+			r.expect("worker: SIGTERM, finishing job")
+			r.signal(syscall.SIGTERM) // the orchestrator may repeat itself; the worker must not hear it twice
+			if code := r.wait(); code != 143 {
+				t.Errorf("exit %d, want 143 (the shell's death by SIGTERM)", code)
+			}
+			out, stderr := r.stdout(), r.stderr()
+			if !strings.Contains(out, "worker: job done") || strings.Contains(out, "second SIGTERM") {
+				t.Errorf("the job did not finish cleanly:\n%s", out)
+			}
+			if got := strings.Contains(stderr, wrapperWarning); got != tc.warn {
+				t.Errorf("wrapper warning shown: %v, want %v:\n%s", got, tc.warn, stderr)
+			}
+			if tc.warn && !(strings.Contains(stderr, "wrapper_cmd=sh") && strings.Contains(stderr, "exec the app")) {
+				t.Errorf("warning does not name the shell and the fix:\n%s", stderr)
+			}
+			for _, want := range []string{"stop signal received", "main child exited", "every process has exited", "exiting code=143"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stop report lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
+	}
+}
+
+// The warning is for a wrapper that dropped the signal, and nothing else.
+func TestNoWrapperWarningOtherwise(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		helper("worker", "100"),
+		{"sh", "-c", "exec " + strings.Join(helper("worker", "100"), " ")},
+		append([]string{"sh", "-c"}, "trap 'kill -TERM $pid; wait $pid; exit 0' TERM; "+strings.Join(helper("worker", "100"), " ")+" & pid=$!; wait $pid"),
+	} {
+		r := start(t, opts{args: args})
+		r.expect("worker ready")
+		r.signal(syscall.SIGTERM)
+		r.wait()
+		if strings.Contains(r.stderr(), wrapperWarning) || !strings.Contains(r.stdout(), "job done") {
+			t.Errorf("%q:\nstdout %s\nstderr %s", args, r.stdout(), r.stderr())
+		}
+	}
+}
+
+func TestGraceKillsAtDeadline(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: append([]string{"--grace", "1s"}, helper("ignoreterm")...)})
+	r.expect("ready")
+	sent := time.Now()
+	r.signal(syscall.SIGTERM)
+	if code := r.wait(); code != 137 {
+		t.Errorf("exit %d, want 137", code)
+	}
+	// Only the lower bound is certain: ginit must not kill early. A slow
+	// machine may make it late, which is not a failure.
+	if d := time.Since(sent); d < time.Second {
+		t.Errorf("killed after %v, before the 1s grace period", d)
+	}
+	if !strings.Contains(r.stderr(), "deadline passed; sent SIGKILL") || !strings.Contains(r.stderr(), "killed by SIGKILL") {
+		t.Errorf("stop report lacks the kill:\n%s", r.stderr())
+	}
+}
+
+func TestGraceFromEnvironment(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: helper("ignoreterm"), env: []string{"GINIT_GRACE=0.5"}})
+	r.expect("ready")
+	r.signal(syscall.SIGTERM)
+	if code := r.wait(); code != 137 {
+		t.Errorf("exit %d, want 137", code)
+	}
+}
+
+// A process left behind that ignores SIGTERM is killed when the drain
+// bound passes; the exit code stays the main child's.
+func TestDrainKillsStragglers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		extra []string
+		min   time.Duration
+	}{{"--grace 1s", []string{"--grace", "1s"}, time.Second}, {"default 5s", nil, 5 * time.Second}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			began := time.Now()
+			r := start(t, opts{args: append(tc.extra, helper("bg", append([]string{"3"}, helper("ignoreterm")...)...)...)})
+			r.expect("left behind")
+			if code := r.wait(); code != 3 {
+				t.Errorf("exit %d, want the main child's 3", code)
+			}
+			if d := time.Since(began); d < tc.min {
+				t.Errorf("gave up after %v, before the %v bound", d, tc.min)
+			}
+			for _, want := range []string{"draining the processes left", "sent SIGKILL", "exiting code=3"} {
+				if !strings.Contains(r.stderr(), want) {
+					t.Errorf("report lacks %q:\n%s", want, r.stderr())
+				}
+			}
+		})
+	}
+}
+
+// A drain with nothing stubborn ends as soon as everything is gone: no fixed wait.
+func TestDrainEndsWhenAllGone(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: append([]string{"--grace", "1h"}, helper("bg", append([]string{"4"}, helper("worker", "10")...)...)...)})
+	r.expect("left behind")
+	if code := r.wait(); code != 4 {
+		t.Errorf("exit %d, want 4", code)
+	}
+	if strings.Contains(r.stderr(), "SIGKILL") {
+		t.Errorf("killed a process that exited on SIGTERM:\n%s", r.stderr())
+	}
+}
+
+func TestRewrite(t *testing.T) {
+	t.Parallel()
+	// TERM delivered as QUIT (nginx's graceful stop); the stop still begins.
+	r := start(t, opts{args: append([]string{"-r", "TERM:QUIT"}, helper("record", "QUIT", "0")...)})
+	r.expect("ready")
+	r.signal(syscall.SIGTERM)
+	r.expect("got SIGQUIT")
+	if code := r.wait(); code != 0 || !strings.Contains(r.stderr(), "received=SIGTERM") {
+		t.Errorf("exit %d; stderr %s", code, r.stderr())
+	}
+
+	// Numbers, a drop, and a stop signal turned into an ordinary one.
+	r = start(t, opts{args: append([]string{"-r", "10:12", "--rewrite=HUP:0", "-r", "INT:USR1"}, helper("record", "WINCH", "5")...)})
+	r.expect("ready")
+	r.signal(syscall.SIGUSR1)
+	r.expect("got SIGUSR2")
+	r.signal(syscall.SIGHUP)
+	r.signal(syscall.SIGINT)
+	r.expect("got SIGUSR1")
+	r.signal(syscall.SIGWINCH)
+	if code := r.wait(); code != 5 {
+		t.Errorf("exit %d, want 5", code)
+	}
+	if out := r.stdout(); strings.Contains(out, "SIGHUP") || strings.Contains(out, "SIGINT") {
+		t.Errorf("a dropped or rewritten signal arrived:\n%s", out)
+	}
+	if strings.Contains(r.stderr(), "stop signal") {
+		t.Errorf("INT rewritten to USR1 still started a stop:\n%s", r.stderr())
+	}
+}
+
+// Every line of --log-format json parses and carries the documented keys.
+func TestJSONLog(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: append([]string{"--log-format", "json", "-v"}, wrapper("100")...)})
+	r.expect("worker ready")
+	r.signal(syscall.SIGTERM)
+	r.wait()
+	events := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stderr()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not JSON: %q: %v", line, err)
+		}
+		for _, k := range []string{"time", "level", "event", "msg"} {
+			if _, ok := m[k].(string); !ok {
+				t.Errorf("line lacks %q: %s", k, line)
+			}
+		}
+		if _, err := time.Parse(time.RFC3339Nano, m["time"].(string)); err != nil {
+			t.Errorf("time %q: %v", m["time"], err)
+		}
+		events[m["event"].(string)] = true
+		switch m["event"] {
+		case "stop":
+			checkKeys(t, m, "signal", "to", "pid", "cmd", "at")
+		case "child-exit":
+			checkKeys(t, m, "pid", "cmd", "status", "after_ms")
+		case "wrapper":
+			checkKeys(t, m, "wrapper_pid", "wrapper_cmd", "pid", "cmd")
+		case "drain":
+			checkKeys(t, m, "signal", "sent_to", "count", "bound_ms")
+		case "exit":
+			checkKeys(t, m, "code")
+		}
+	}
+	for _, e := range []string{"stop", "child-exit", "wrapper", "drain", "drained", "exit"} {
+		if !events[e] {
+			t.Errorf("no %q event in:\n%s", e, r.stderr())
+		}
+	}
+}
+
+func checkKeys(t *testing.T, m map[string]any, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			t.Errorf("event %v lacks %q: %v", m["event"], k, m)
+		}
+	}
+}
+
+// The drain signals the top of each tree left behind, not the processes a
+// live parent is running its job through: killing those would lose the job.
+func TestDrainLeavesJobSubprocessToItsParent(t *testing.T) {
+	t.Parallel()
+	worker := `trap 'echo worker: SIGTERM, finishing job; wait $job && echo worker: job done; exit 0' TERM; ` +
+		`sleep 3 & job=$!; echo worker ready; wait $job; echo worker: job ended before the stop`
+	for _, mount := range []bool{false, true} {
+		r := start(t, opts{args: []string{"sh", "-c", "echo starting; sh -c '" + strings.ReplaceAll(worker, "'", `'\''`) + "'"}, mount: mount})
+		r.expect("worker ready")
+		r.signal(syscall.SIGTERM)
+		r.expect("worker: SIGTERM")
+		r.wait()
+		if !strings.Contains(r.stdout(), "worker: job done") {
+			t.Errorf("container /proc %v: job subprocess was interrupted:\n%s\n%s", mount, r.stdout(), r.stderr())
+		}
+		if !strings.Contains(r.stderr(), "left_to_parent=") || strings.Contains(r.stderr(), "left_to_parent=\"\"") {
+			t.Errorf("report does not say the job's process was left to its parent:\n%s", r.stderr())
+		}
+	}
+}
+
+// When a parent exits during the drain, what it leaves is signalled then.
+func TestDrainSignalsWhatAParentLeaves(t *testing.T) {
+	t.Parallel()
+	// The middle shell exits on SIGTERM at once, leaving the worker to ginit.
+	inner := strings.Join(helper("worker", "100"), " ")
+	r := start(t, opts{args: helper("bg", "0", "/bin/sh", "-c", inner+"; echo unreachable")})
+	r.expect("left behind")
+	if code := r.wait(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if !strings.Contains(r.stdout(), "worker: job done") || !strings.Contains(r.stderr(), "parent exited; draining what it left") {
+		t.Errorf("the worker left by its parent was not drained:\n%s\n%s", r.stdout(), r.stderr())
+	}
+}
