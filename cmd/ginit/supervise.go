@@ -79,16 +79,17 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 		s.log.info("drop", "dropped signal (rewritten to 0)", str("signal", signals.Name(sig)))
 		return
 	}
-	if signals.IsStop(out) {
-		if s.stop.begun() {
-			s.log.report("repeat", "stop signal already delivered; not sending it again (a second one means 'abort now' to many apps)",
-				str("signal", signals.Name(sig)))
-			return
-		}
+	switch {
+	case signals.IsStop(out) && !s.stop.begun():
 		s.beginStop(sig, out)
-		return
+	case s.stop.begun() && out == s.stop.sig:
+		// An orchestrator may repeat itself; to many job runners a second
+		// SIGTERM means "abort the job now". A different signal is deliberate.
+		s.log.report("repeat", "stop signal already delivered; not sending it again",
+			str("signal", signals.Name(out)))
+	default:
+		s.forward(sig, out)
 	}
-	s.forward(sig, out)
 }
 
 // forward passes a signal to the child, or to its process group with -g.
