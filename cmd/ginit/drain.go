@@ -15,11 +15,11 @@ const defaultDrain = 5 * time.Second
 const listMax = 20
 
 type drainState struct {
-	begun, reported, abandoned bool
-	at                         time.Time
-	sig                        syscall.Signal
-	waiting                    map[int]signals.Proc // for per-process report lines; nil when too many
-	parents                    map[int]bool         // live parents of processes still waiting for their signal
+	begun, reported bool
+	at              time.Time
+	sig             syscall.Signal
+	waiting         map[int]signals.Proc // for per-process report lines; nil when too many
+	parents         map[int]bool         // live parents of processes still waiting for their signal
 }
 
 // beginDrain runs when the main child is gone but other processes remain.

@@ -76,7 +76,7 @@ func (s *supervisor) onDeadline() {
 	s.timerC, s.deadline = nil, time.Time{}
 	if s.killed {
 		s.log.warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them")
-		s.drain.abandoned = true
+		s.gaveUp = true
 		return
 	}
 	s.killed = true

@@ -35,6 +35,7 @@ type supervisor struct {
 	timerC   <-chan time.Time
 	deadline time.Time
 	killed   bool // the final SIGKILL went out
+	gaveUp   bool // processes outlived SIGKILL; exit without them
 	exits    []reaper.Exit
 }
 
@@ -66,7 +67,7 @@ func (s *supervisor) run() (int, error) {
 
 // finished: the main child is reaped and nothing is left to wait for.
 func (s *supervisor) finished() bool {
-	return (s.childDone && s.noChildren) || s.drain.abandoned
+	return (s.childDone && s.noChildren) || s.gaveUp
 }
 
 func (s *supervisor) onSignal(sig syscall.Signal) {
@@ -131,7 +132,7 @@ func (s *supervisor) reap() {
 		}
 		s.onOrphanExit(e)
 	}
-	if s.childDone && !s.drain.begun && !s.noChildren {
+	if s.childDone && !s.drain.begun && !s.noChildren && !s.killed {
 		s.beginDrain()
 	}
 	if s.drain.begun && s.noChildren && !s.drain.reported {
