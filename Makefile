@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION ?= $(shell git describe --tags --dirty 2>/dev/null || echo 0.1.0-dev)
 COMMIT ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo unknown)
 # asyncpreemptoff: see asyncPreemptOff in cmd/ginit/main.go. The two -X go together.
 LDFLAGS := -s -w -X runtime.godebugDefault=asyncpreemptoff=1 -X main.asyncPreemptOff=1 \
@@ -22,9 +22,17 @@ deps:
 	@command -v busybox >/dev/null || { apt-get update -qq && apt-get install -y -qq busybox-static >/dev/null; }
 	$(GO) mod download
 
+# -v so that every skipped test's reason reaches the log; the filter keeps
+# the package results, failures and SKIP lines, and pipefail keeps the status.
 test: deps build
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	@log=$$(mktemp); set -o pipefail; \
+	$(GO) test -count=1 -v ./... 2>&1 | tee $$log | \
+		grep -E --line-buffered '^(ok|FAIL|--- FAIL|--- SKIP|panic:)|SKIP:|^\s+\S+_test\.go:[0-9]+: '; \
+	status=$$?; \
+	awk '/^ *--- PASS/{p++} /^ *--- FAIL/{f++} /^ *--- SKIP/{s++} \
+		END{printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' $$log; \
+	rm -f $$log; exit $$status
 
 demo: build
 	$(GO) run ./integration/demo $(OUT)
