@@ -93,9 +93,9 @@ func descendants(all []Proc, root int, foreign bool) ([]Proc, error) {
 			if err != nil || len(ns) <= depth {
 				continue // exited meanwhile, or not in ginit's namespace
 			}
-			mapped[pid] = ns[depth]
 			p.Pid = ns[depth]
 		}
+		mapped[pid] = p.Pid
 		out = append(out, p)
 	}
 	// The map knows only ginit and its descendants: a parent or group

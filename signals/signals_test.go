@@ -1,6 +1,8 @@
 package signals
 
 import (
+	"fmt"
+	"os"
 	"syscall"
 	"testing"
 )
@@ -98,21 +100,38 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
-func TestTableSeesChild(t *testing.T) {
-	var attr syscall.ProcAttr
-	pid, err := syscall.ForkExec("/bin/sleep", []string{"sleep", "5"}, &attr)
+// Table sees a child and a grandchild with their parents, numbered as kill
+// takes them (here /proc is this namespace's: no renumbering).
+func TestTableSeesDescendants(t *testing.T) {
+	r, w, _ := os.Pipe()
+	attr := syscall.ProcAttr{Files: []uintptr{0, w.Fd(), 2}}
+	pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", "sleep 30 & echo $!; wait"}, &attr)
+	w.Close()
 	if err != nil {
-		t.Skip("SKIP: no /bin/sleep:", err)
+		t.Skip("SKIP: no /bin/sh:", err)
 	}
-	defer func() { syscall.Kill(pid, syscall.SIGKILL); var ws syscall.WaitStatus; syscall.Wait4(pid, &ws, 0, nil) }()
+	defer func() {
+		syscall.Kill(-pid, syscall.SIGKILL)
+		syscall.Kill(pid, syscall.SIGKILL)
+		var ws syscall.WaitStatus
+		syscall.Wait4(pid, &ws, 0, nil)
+	}()
+	var grandchild int
+	if _, err := fmt.Fscan(r, &grandchild); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(grandchild, syscall.SIGKILL)
 	procs, err := Table()
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := 0
 	for _, p := range procs {
-		if p.Pid == pid && p.PPid == syscall.Getpid() {
-			return
+		if (p.Pid == pid && p.PPid == syscall.Getpid()) || (p.Pid == grandchild && p.PPid == pid && p.Comm == "sleep") {
+			found++
 		}
 	}
-	t.Errorf("child %d not in Table: %+v", pid, procs)
+	if found != 2 {
+		t.Errorf("child %d and grandchild %d not both in Table with their parents: %+v", pid, grandchild, procs)
+	}
 }
