@@ -139,8 +139,9 @@ func (s *supervisor) diagnoseWrapper(procs []signals.Proc) {
 		if !alive[k.ID()] || s.signalled[k.ID()] {
 			continue
 		}
-		s.log.warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child, "+
-			"which ginit now stops gracefully; fix: exec the app from the script (exec "+k.Comm+"), or run ginit with -g",
+		s.log.warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
+			"ginit stops that child gracefully, another init would leave it to be SIGKILLed mid-job; "+
+			"fix: exec the app from the script (exec app ...), or run ginit with -g",
 			num("wrapper_pid", s.child), str("wrapper_cmd", s.childComm), num("pid", k.Pid), str("cmd", k.Comm))
 	}
 }
