@@ -24,6 +24,9 @@ var (
 	rootDir string // the repository
 )
 
+// atExit runs after every test, pass or fail: images shared by tests.
+var atExit []func()
+
 // patience bounds every wait for something that must happen. It is not a
 // timing assertion: on a slow machine things take longer, never fail.
 const patience = 60 * time.Second
@@ -52,6 +55,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	for _, f := range atExit {
+		f()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

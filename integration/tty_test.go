@@ -97,3 +97,9 @@ func TestCtrlCOnTerminal(t *testing.T) {
 		t.Errorf("ginit itself got the SIGINT: %q", out.String())
 	}
 }
+
+// nsAttrTTY makes the pseudo-terminal the controlling terminal of a new
+// session, as a terminal emulator does for the docker client.
+func nsAttrTTY() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+}
