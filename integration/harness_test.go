@@ -72,7 +72,7 @@ type opts struct {
 	args   []string // ginit's arguments, including the program
 	env    []string // added to the environment
 	stdin  io.Reader
-	notNS  bool // run as an ordinary process, not PID 1 of a new namespace
+	notNS  bool   // run as an ordinary process, not PID 1 of a new namespace
 	mount  bool   // give the namespace its own /proc, as a container has
 	via    string // a helper that sets things up, then execs ginit
 	extra  []*os.File
