@@ -69,14 +69,13 @@ func helper(name string, args ...string) []string {
 
 // opts describes one run of ginit.
 type opts struct {
-	args   []string // ginit's arguments, including the program
-	env    []string // added to the environment
-	stdin  io.Reader
-	notNS  bool   // run as an ordinary process, not PID 1 of a new namespace
-	mount  bool   // give the namespace its own /proc, as a container has
-	via    string // a helper that sets things up, then execs ginit
-	extra  []*os.File
-	noWait bool
+	args  []string // ginit's arguments, including the program
+	env   []string // added to the environment
+	stdin io.Reader
+	notNS bool   // run as an ordinary process, not PID 1 of a new namespace
+	mount bool   // give the namespace its own /proc, as a container has
+	via   string // a helper that sets things up, then execs ginit
+	extra []*os.File
 }
 
 // run is one ginit process and what it printed.

@@ -60,8 +60,7 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, e
 		if len(a) < 2 || a[0] != '-' {
 			break
 		}
-		var next func(opt string) (string, error)
-		next = func(opt string) (string, error) {
+		next := func(opt string) (string, error) {
 			if i+1 >= len(args) {
 				return "", usagef("option ", opt, " needs a value")
 			}

@@ -18,8 +18,6 @@ const (
 	lvlTrace  = 4
 )
 
-var levelNames = [...]string{"error", "warn", "info", "debug", "trace"}
-
 // field is one key=value of a log line; num marks a JSON number.
 type field struct {
 	k, v string
