@@ -72,7 +72,7 @@ func TestForwardsEverySignal(t *testing.T) {
 // A SIGTERM that lands while ginit is starting the child still reaches it.
 func TestTermDuringStart(t *testing.T) {
 	t.Parallel()
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 50; i++ {
 		termDuringStart(t)
 	}
 }

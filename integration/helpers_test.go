@@ -33,8 +33,11 @@ func runHelper(name string, args []string) int {
 	case "record":
 		return record(args)
 	case "orphans":
-		orphans(atoi(0, 100), atoi(1, 50))
+		orphans(atoi(0, 100), atoi(1, 50), 0)
 		return 0
+	case "churn": // churn CODE: leave orphans that exit CODE+1, then exit CODE at once
+		orphans(20, 2, (atoi(0, 0)+1)%256)
+		return atoi(0, 0)
 	case "worker":
 		return worker(atoi(0, 1000))
 	case "ignoreterm":
@@ -155,10 +158,10 @@ func ready(line string) {
 // orphans forks n children that sleep ms and exit, then exits itself, so
 // they are re-parented to ginit. A raw fork rather than exec keeps a storm
 // of thousands cheap; the child runs only raw system calls.
-func orphans(n, ms int) {
+func orphans(n, ms, code int) {
 	ts := syscall.Timespec{Sec: int64(ms / 1000), Nsec: int64(ms%1000) * 1e6}
 	for i := 0; i < n; i++ {
-		if forkSleepExit(&ts) < 0 {
+		if forkSleepExit(&ts, code) < 0 {
 			fmt.Println("fork failed at", i)
 			os.Exit(1)
 		}
@@ -168,7 +171,7 @@ func orphans(n, ms int) {
 
 //go:norace
 //go:nosplit
-func forkSleepExit(ts *syscall.Timespec) int {
+func forkSleepExit(ts *syscall.Timespec, code int) int {
 	all := ^uint64(0)
 	pid, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 	if errno != 0 {
@@ -178,7 +181,7 @@ func forkSleepExit(ts *syscall.Timespec) int {
 		// Only raw system calls from here: this copy of the process has one thread.
 		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&all)), 0, 8, 0, 0)
 		syscall.RawSyscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(ts)), 0, 0)
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 0, 0, 0)
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, uintptr(code), 0, 0)
 	}
 	return int(pid)
 }

@@ -1,0 +1,124 @@
+package integration
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// vmKB reads a VmRSS-style field (kB) of a process's status.
+func vmKB(pid int, field string) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	return 0
+}
+
+// A storm of 20,000 orphans: every one reaped, ginit's memory bounded.
+func TestStressOrphanStorm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("SKIP: -short")
+	}
+	t.Parallel()
+	const n = 20000
+	r := start(t, opts{args: append([]string{"-w"}, helper("orphans", strconv.Itoa(n), "1")...)})
+	peak := 0
+	go func() {
+		for {
+			select {
+			case <-r.done:
+				return
+			case <-time.After(10 * time.Millisecond):
+				if kb := vmKB(r.cmd.Process.Pid, "VmHWM"); kb > peak {
+					peak = kb
+				}
+			}
+		}
+	}()
+	if code := r.wait(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if got := strings.Count(r.stderr(), "reaped zombie"); got != n {
+		t.Errorf("reaped %d zombies, want %d", got, n)
+	}
+	// Generous: ginit idles at a few MiB; a leak per orphan would show here.
+	if peak > 64*1024 {
+		t.Errorf("ginit's peak RSS %d kB during the storm", peak)
+	}
+	t.Logf("peak RSS %d kB", peak)
+}
+
+// 3,000 signals in a burst, then SIGTERM: ginit keeps up and the stop
+// signal still gets through.
+func TestStressSignalBurst(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: helper("record", "TERM", "0")})
+	r.expect("ready")
+	burst := []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP, syscall.SIGWINCH, syscall.SIGALRM, 40}
+	for i := 0; i < 3000; i++ {
+		r.signal(burst[i%len(burst)])
+	}
+	r.signal(syscall.SIGTERM)
+	r.expect("got SIGTERM")
+	if code := r.wait(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// The main child exits while orphans exit and signals arrive, 500 times:
+// ginit reports the main child's code every time, never an orphan's.
+func TestStressExitCodeUnderChurn(t *testing.T) {
+	rounds := 500
+	if testing.Short() {
+		rounds = 50
+	}
+	t.Parallel()
+	var wg sync.WaitGroup
+	errs := make(chan string, rounds)
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < rounds; i += 2 {
+				code := rand.IntN(256)
+				r := start(t, opts{args: helper("churn", strconv.Itoa(code))})
+				stop := make(chan struct{})
+				go func() { // signals churn while the child runs and exits
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+							// WINCH: ignored by default, so a child that has not set up yet survives it.
+							r.cmd.Process.Signal(syscall.SIGWINCH)
+							time.Sleep(200 * time.Microsecond)
+						}
+					}
+				}()
+				got := r.wait()
+				close(stop)
+				if got != code {
+					errs <- fmt.Sprintf("round %d: exit %d, want the main child's %d\n%s", i, got, code, r.stderr())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
