@@ -19,7 +19,9 @@ print-ldflags:
 
 # Everything the tests need on a fresh Debian machine.
 deps:
-	@command -v busybox >/dev/null || { apt-get update -qq && apt-get install -y -qq busybox-static >/dev/null; }
+	@missing=; for p in busybox:busybox-static strace:strace; do \
+		command -v $${p%%:*} >/dev/null || missing="$$missing $${p#*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
 	$(GO) mod download
 
 # -v so that every skipped test's reason reaches the log; the filter keeps

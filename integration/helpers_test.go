@@ -64,6 +64,14 @@ func runHelper(name string, args []string) int {
 		return parent(args)
 	case "sigconf":
 		return sigconf(args)
+	case "closefds": // close the fds in GINIT_TEST_CLOSE, then become argv
+		for _, n := range strings.Split(os.Getenv("GINIT_TEST_CLOSE"), ",") {
+			fd, _ := strconv.Atoi(n)
+			syscall.Close(fd)
+		}
+		err := syscall.Exec(args[0], args, os.Environ())
+		fmt.Fprintln(os.Stderr, "closefds:", err)
+		return 1
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper", name)
 	return 2

@@ -1,0 +1,141 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// worldGinit copies ginit where any user may run it (the test's own temp
+// directories are root's alone).
+func worldGinit(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ginit-world-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	p := filepath.Join(dir, "ginit")
+	if out, err := exec.Command("cp", ginit, p).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return p
+}
+
+// ginit needs nothing the app does not have: as nobody, as PID 1 of a user
+// namespace, and in a container with a read-only root, it supervises alike.
+func TestLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	bin := worldGinit(t)
+	script := "trap 'exit 7' TERM; echo ready; while :; do sleep 0.05; done"
+	for _, tc := range []struct {
+		name string
+		attr *syscall.SysProcAttr
+	}{
+		{"non-root user", &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}},
+		{"PID 1 of a user namespace", &syscall.SysProcAttr{
+			Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID,
+			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 65534, Size: 1}},
+			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 65534, Size: 1}},
+		}},
+	} {
+		if os.Getuid() != 0 && tc.attr.Credential != nil {
+			t.Logf("SKIP: %s: switching users needs root", tc.name)
+			continue
+		}
+		cmd := exec.Command(bin, "-s", "sh", "-c", script)
+		cmd.SysProcAttr = tc.attr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Errorf("SKIP: %s: cannot start here: %v", tc.name, err)
+			continue
+		}
+		waitLine(t, scanLines(out), "ready")
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 7 {
+			t.Errorf("%s: exit %d, want 7; stderr %s", tc.name, code, stderr.String())
+		}
+	}
+}
+
+func TestReadOnlyRootAsNobodyInDocker(t *testing.T) {
+	img := dockerImage(t)
+	t.Parallel()
+	c := container(t, "--read-only", "--user", "65534:65534", "--cap-drop", "ALL", img, "/app", "worker", "100", "5")
+	logs(t, c, "worker ready")
+	docker(t, "stop", c)
+	if code := exitCodeOf(t, c); code != "5" {
+		t.Errorf("exit code %s, want 5", code)
+	}
+}
+
+// ginit writes no file: every open it makes is read-only. strace watches
+// ginit alone (no -f), through a run with a stop, a drain and reaping.
+func TestWritesNoFile(t *testing.T) {
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("SKIP: no strace (Debian's strace package)")
+	}
+	t.Parallel()
+	log := filepath.Join(t.TempDir(), "trace")
+	cmd := exec.Command(strace, append([]string{"-o", log, "-e", "trace=%file,%desc", ginit, "-s"}, "sh", "-c", "sleep 0.2 & exit 3")...)
+	if out, err := cmd.CombinedOutput(); cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 3 {
+		t.Fatalf("strace ginit: %v: %s", err, out)
+	}
+	trace, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := regexp.MustCompile(`(?m)^(open|openat|openat2|creat|mkdir\w*|mknod\w*|unlink\w*|rename\w*|truncate|symlink\w*|link\w*)\(.*$`)
+	for _, m := range calls.FindAllString(string(trace), -1) {
+		if strings.HasPrefix(m, "open") && !regexp.MustCompile(`O_WRONLY|O_RDWR|O_CREAT|O_TRUNC`).MatchString(m) {
+			continue // read-only: /proc
+		}
+		t.Errorf("ginit made a file-writing call: %s", m)
+	}
+	if !strings.Contains(string(trace), "/proc") {
+		t.Errorf("the trace shows no file access at all; is strace tracing ginit?\n%s", trace)
+	}
+}
+
+// Faults at the edges: closed standard descriptors, a child that closes
+// them, PATH unset. (Not found, not executable, a directory and an empty
+// PATH are in TestExecFailures; -p with the parent gone in TestParentDeathSignal.)
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		via  string
+		env  []string
+		args []string
+		code int
+	}{
+		{"stdin closed at start", "closefds", []string{"GINIT_TEST_CLOSE=0"}, helper("passthrough"), 0},
+		{"stdout closed at start", "closefds", []string{"GINIT_TEST_CLOSE=1"}, helper("exit", "5"), 5},
+		{"stderr closed at start", "closefds", []string{"GINIT_TEST_CLOSE=2"}, []string{"no-such-program-ginit"}, 127},
+		{"all closed at start", "closefds", []string{"GINIT_TEST_CLOSE=0,1,2"}, helper("exit", "6"), 6},
+		{"the child closes them", "", nil, []string{"sh", "-c", "exec 0<&- 1>&- 2>&-; exit 4"}, 4},
+	} {
+		r := start(t, opts{args: append([]string{"-s"}, tc.args...), via: tc.via, env: tc.env, notNS: true})
+		if code := r.wait(); code != tc.code {
+			t.Errorf("%s: exit %d, want %d; stderr %q", tc.name, code, tc.code, r.stderr())
+		}
+	}
+	// PATH unset: execvp's default, /bin:/usr/bin.
+	cmd := exec.Command(ginit, "-s", "true")
+	cmd.Env = []string{}
+	if err := cmd.Run(); err != nil {
+		t.Errorf("PATH unset: %v", err)
+	}
+}
