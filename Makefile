@@ -19,7 +19,7 @@ print-ldflags:
 
 # Everything the tests need on a fresh Debian machine.
 deps:
-	@missing=; for p in busybox:busybox-static strace:strace; do \
+	@missing=; for p in busybox:busybox-static strace:strace tini:tini dumb-init:dumb-init catatonit:catatonit; do \
 		command -v $${p%%:*} >/dev/null || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
 	$(GO) mod download
@@ -69,3 +69,11 @@ release:
 			-ldflags '$(LDFLAGS)' -o $(DIST)/ginit-linux-$$p ./cmd/ginit || exit 1; \
 	done
 	cd $(DIST) && sha256sum ginit-linux-* > SHA256SUMS
+
+# ginit beside tini, dumb-init and catatonit (deps installs them) and Go's
+# own floor, interleaved in one run; a few minutes. See docs/performance.md.
+# BENCHFLAGS: e.g. -fifo=10 on a machine busy with other work.
+BENCHFLAGS ?=
+.PHONY: bench
+bench: deps build
+	$(GO) run ./integration/bench -ginit $(OUT) -ldflags '$(LDFLAGS)' $(BENCHFLAGS)

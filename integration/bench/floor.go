@@ -87,7 +87,7 @@ func main() {
 func buildFloors(dir, ldflags string) (map[string]string, error) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return nil, fmt.Errorf("building Go's floor needs the go command in PATH: %v", err)
 	}
 	// The module's go line: the toolchain's own language version.
 	lang := strings.TrimPrefix(runtime.Version(), "go")

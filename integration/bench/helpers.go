@@ -21,7 +21,7 @@ import (
 const helperEnv = "GINIT_BENCH_HELPER"
 
 // helper is the body of a child the bench starts under an init.
-func helper(mode string, args []string) int {
+func helper(mode string) int {
 	switch mode {
 	case "idle":
 		fmt.Println("ready")

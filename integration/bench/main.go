@@ -15,13 +15,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unsafe"
 )
 
 type config struct {
 	quick          bool
 	ginit, ldflags string
+	variants       variants // more ginit builds, as columns of their own
+	phases         string
+	fifo           int
 	startRounds    int // runs of each init at start-up
 	signals        int // signals to each init
 	storms         int // storms for each init
@@ -52,13 +59,17 @@ var contenders = []struct{ name, pkg string }{
 
 func main() {
 	if mode := os.Getenv(helperEnv); mode != "" {
-		os.Exit(helper(mode, os.Args[1:]))
+		os.Exit(helper(mode))
 	}
 	var cfg config
 	flag.BoolVar(&cfg.quick, "quick", false, "a few seconds, few rounds: proves the bench works, measures little")
 	flag.StringVar(&cfg.ginit, "ginit", "", "the ginit binary (default: make build into a temporary directory)")
 	flag.StringVar(&cfg.ldflags, "ldflags", "", "linker flags for Go's floor (default: the Makefile's, else -s -w)")
 	flag.IntVar(&cfg.orphans, "orphans", 20000, "zombies in one storm")
+	flag.Var(&cfg.variants, "variant", "NAME=PATH: another ginit build as a column of its own, to weigh a change (repeatable)")
+	flag.StringVar(&cfg.phases, "phases", "startup,idle,latency,storm", "which measurements to make")
+	flag.IntVar(&cfg.fifo, "fifo", 0, "run the bench and everything it starts under SCHED_FIFO at this priority (root only):\n"+
+		"on a machine busy with other work, every column then gets a CPU the moment it wakes, as on an idle machine")
 	flag.Parse()
 	cfg.startRounds, cfg.signals, cfg.storms = 300, 1000, 5
 	cfg.settle, cfg.window = 2*time.Second, 5*time.Second
@@ -82,6 +93,9 @@ func main() {
 func run(cfg config) error {
 	b := &bench{cfg: cfg, started: time.Now()}
 	b.load[0] = loadAvg()
+	if err := realtime(cfg.fifo); err != nil {
+		return err
+	}
 	var err error
 	if b.self, err = os.Executable(); err != nil {
 		return err
@@ -121,33 +135,39 @@ func run(cfg config) error {
 	for _, c := range contenders {
 		path, err := exec.LookPath(c.name)
 		if err != nil {
-			b.skipped = append(b.skipped, fmt.Sprintf("SKIP: %s: not installed (apt-get install %s, or make bench-deps); its column is left out", c.name, c.pkg))
+			b.skipped = append(b.skipped, fmt.Sprintf("SKIP: %s: not installed (apt-get install %s, or make deps); its column is left out", c.name, c.pkg))
 			continue
 		}
 		b.add(&subject{name: c.name, path: path, init: true})
 	}
 	b.add(&subject{name: "ginit", path: b.cfg.ginit, init: true})
-	b.add(&subject{name: "Go min-init", path: floors["mininit"], init: true, floor: true})
-	b.add(&subject{name: "Go floor", path: floors["empty"], idle: floors["idle"], floor: true})
+	for _, v := range b.cfg.variants {
+		b.add(&subject{name: v[0], path: v[1], init: true})
+	}
+	b.add(&subject{name: "Go min-init", path: floors["mininit"], init: true})
+	b.add(&subject{name: "Go floor", path: floors["empty"], idle: floors["idle"]})
 	for _, l := range b.skipped {
 		fmt.Println(l)
 	}
 
-	progress("start-up: %d rounds of INIT -- /bin/true", b.cfg.startRounds)
-	if err := b.phaseStartup(); err != nil {
-		return err
+	phases := []struct {
+		name string
+		run  func() error
+		what string
+	}{
+		{"startup", b.phaseStartup, fmt.Sprintf("start-up: %d rounds of INIT -- /bin/true", b.cfg.startRounds)},
+		{"idle", b.phaseIdle, fmt.Sprintf("idle: memory, threads, wake-ups over %v", b.cfg.window)},
+		{"latency", b.phaseLatency, fmt.Sprintf("signal latency: %d rounds of SIGUSR1", b.cfg.signals)},
+		{"storm", b.phaseStorm, fmt.Sprintf("orphan storms: %d rounds of %d zombies", b.cfg.storms, b.cfg.orphans)},
 	}
-	progress("idle: memory, threads, wake-ups over %v", b.cfg.window)
-	if err := b.phaseIdle(); err != nil {
-		return err
-	}
-	progress("signal latency: %d rounds of SIGUSR1", b.cfg.signals)
-	if err := b.phaseLatency(); err != nil {
-		return err
-	}
-	progress("orphan storms: %d rounds of %d zombies", b.cfg.storms, b.cfg.orphans)
-	if err := b.phaseStorm(); err != nil {
-		return err
+	for _, p := range phases {
+		if !slices.Contains(strings.Split(b.cfg.phases, ","), p.name) {
+			continue
+		}
+		progress("%s", p.what)
+		if err := p.run(); err != nil {
+			return err
+		}
 	}
 	b.load[1] = loadAvg()
 	b.report(os.Stdout)
@@ -172,6 +192,28 @@ func (b *bench) column(name string) *subject {
 	return nil
 }
 
+// realtime puts every thread of the bench under SCHED_FIFO; the threads it
+// makes later, and the processes they start, inherit it. The kernel still
+// keeps 5% of each second for everything else.
+func realtime(prio int) error {
+	if prio == 0 {
+		return nil
+	}
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	param := int32(prio)
+	for _, e := range ents {
+		tid, _ := strconv.Atoi(e.Name())
+		_, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), 1 /* SCHED_FIFO */, uintptr(unsafe.Pointer(&param)))
+		if errno != 0 {
+			return fmt.Errorf("-fifo %d: %v", prio, errno)
+		}
+	}
+	return nil
+}
+
 func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
 }
@@ -183,4 +225,17 @@ func loadAvg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+type variants [][2]string
+
+func (v *variants) String() string { return fmt.Sprint(*v) }
+
+func (v *variants) Set(s string) error {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok || name == "" || path == "" {
+		return errors.New("want NAME=PATH")
+	}
+	*v = append(*v, [2]string{name, path})
+	return nil
 }

@@ -13,12 +13,11 @@ import (
 
 // subject is one column: an init, or a piece of Go's floor.
 type subject struct {
-	name  string
-	path  string
-	init  bool   // takes "-- PROGRAM" and runs it as its child
-	floor bool   // part of Go's floor, not a contender
-	idle  string // for the empty program: its blocking twin, for memory and wake-ups
-	size  int64
+	name string
+	path string
+	init bool   // takes "-- PROGRAM" and runs it as its child
+	idle string // for the empty program: its blocking twin, for memory and wake-ups
+	size int64
 
 	runs     []time.Duration // start-up: whole runs of INIT -- /bin/true (or the empty program)
 	rssKB    int
@@ -47,7 +46,7 @@ func (b *bench) phaseStartup() error {
 	for _, s := range b.subjects {
 		jobs = append(jobs, job{s.argv("/bin/true"), &s.runs})
 	}
-	// A few runs first, unrecorded, so that every binary is in the page cache.
+	// One run of each first, unrecorded, so that every binary is in the page cache.
 	for _, j := range jobs {
 		if _, err := timedRun(j.argv); err != nil {
 			return err

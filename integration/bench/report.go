@@ -72,7 +72,11 @@ func (b *bench) overhead(s *subject) float64 {
 
 func (b *bench) report(w io.Writer) {
 	fmt.Fprintf(w, "\nginit bench, %s, %s\n", b.started.UTC().Format("2006-01-02 15:04 MST"), machine())
-	fmt.Fprintf(w, "load average %s at start, %s at end; each round runs every column in a new random order\n", b.load[0], b.load[1])
+	sched := ""
+	if b.cfg.fifo != 0 {
+		sched = fmt.Sprintf("; everything under SCHED_FIFO %d", b.cfg.fifo)
+	}
+	fmt.Fprintf(w, "load average %s at start, %s at end%s; each round runs every column in a new random order\n", b.load[0], b.load[1], sched)
 	fmt.Fprintf(w, "%d start-ups, %d signals and %d storms per column; every init is PID 1 of a new PID namespace\n\n",
 		b.cfg.startRounds, b.cfg.signals, b.cfg.storms)
 
@@ -107,6 +111,8 @@ func (b *bench) report(w io.Writer) {
 			us1(usOf(median(d.latency))), us1(usOf(quantile(d.latency, 0.99))))
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "start-up overhead: median of INIT -- /bin/true less the median of /bin/true; for the Go floor, which runs no child,\n")
+	fmt.Fprintf(w, "the empty program's median less exit0's. Go min-init: os/signal for every signal, fork, forward, reap; nothing more\n")
 	b.targets(w, rows)
 }
 
@@ -120,7 +126,10 @@ func (b *bench) targets(w io.Writer, rows []row) {
 			continue
 		}
 		base := b.column(r.base)
-		if base == nil || !base.measured[r.metric] || !g.measured[r.metric] {
+		if !g.measured[r.metric] {
+			continue // a phase left out with -phases
+		}
+		if base == nil || !base.measured[r.metric] {
 			fmt.Fprintf(w, "  %-24s SKIP: no %s in this run to compare with\n", r.label, r.base)
 			continue
 		}
@@ -149,7 +158,12 @@ func (b *bench) targets(w io.Writer, rows []row) {
 		}
 		var why []string
 		for _, f := range []*subject{floor, mini} {
-			if fr, ok := ratio(f); ok && f.measured[r.metric] {
+			if f == nil || !f.measured[r.metric] {
+				continue
+			}
+			if r.label == "idle wake-ups" {
+				why = append(why, f.name+" "+r.format(r.value(f)))
+			} else if fr, ok := ratio(f); ok {
 				why = append(why, fmt.Sprintf("%s %.2fx", f.name, fr))
 			}
 		}
