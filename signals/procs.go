@@ -3,7 +3,6 @@ package signals
 import (
 	"bytes"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -35,7 +34,9 @@ func (p Proc) ID() ID { return ID{p.Pid, p.Start} }
 // ginit's descendants, renumbered into ginit's namespace through NSpid.
 func Table() ([]Proc, error) {
 	self := syscall.Getpid()
-	link, err := os.Readlink("/proc/self")
+	var buf [32]byte // /proc/self links to a PID
+	n, err := syscall.Readlink("/proc/self", buf[:])
+	link := string(buf[:max(n, 0)])
 	if err != nil {
 		return nil, errors.New("cannot read /proc: " + err.Error())
 	}
@@ -108,7 +109,7 @@ func descendants(all []Proc, root int, foreign bool) ([]Proc, error) {
 }
 
 func nsPids(pid int) ([]int, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	b, err := readFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return nil, err
 	}
@@ -131,12 +132,7 @@ func nsPids(pid int) ([]int, error) {
 }
 
 func readAll() ([]Proc, error) {
-	d, err := os.Open("/proc")
-	if err != nil {
-		return nil, errors.New("cannot read /proc: " + err.Error())
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
+	names, err := readDirNames("/proc")
 	if err != nil {
 		return nil, errors.New("cannot read /proc: " + err.Error())
 	}
@@ -155,7 +151,7 @@ func readAll() ([]Proc, error) {
 
 // readStat parses /proc/PID/stat; false when the process is already gone.
 func readStat(pid int) (Proc, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := readFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return Proc{}, false
 	}

@@ -47,7 +47,7 @@ func (l *logger) log(level int, label, event, msg string, fs ...field) {
 	var b strings.Builder
 	if l.json {
 		b.WriteString(`{"time":"`)
-		b.WriteString(time.Now().UTC().Format(time.RFC3339Nano))
+		b.WriteString(stamp(time.Now()))
 		b.WriteString(`","level":"` + label + `","event":"` + event + `","msg":`)
 		jsonString(&b, msg)
 		for _, f := range fs {

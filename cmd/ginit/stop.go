@@ -30,7 +30,7 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	if recv != out {
 		fs = append(fs, str("received", signals.Name(recv)))
 	}
-	fs = append(fs, str("at", s.stop.at.UTC().Format(time.RFC3339Nano)))
+	fs = append(fs, str("at", stamp(s.stop.at)))
 	if s.cfg.grace > 0 {
 		fs = append(fs, ms("grace_ms", s.cfg.grace))
 		s.setDeadline(s.stop.at.Add(s.cfg.grace))

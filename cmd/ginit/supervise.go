@@ -32,7 +32,7 @@ type supervisor struct {
 	signalled map[signals.ID]bool // got the stop signal from ginit: never send it again
 
 	timer    *time.Timer
-	timerC   <-chan time.Time
+	timerC   <-chan struct{}
 	deadline time.Time
 	killed   bool // the final SIGKILL went out
 	gaveUp   bool // processes outlived SIGKILL; exit without them
@@ -182,6 +182,11 @@ func (s *supervisor) setDeadline(at time.Time) {
 		s.timer.Stop()
 	}
 	s.deadline = at
-	s.timer = time.NewTimer(time.Until(at))
-	s.timerC = s.timer.C
+	// Not time.NewTimer: its chan time.Time, held in an interface by the
+	// runtime, keeps Time.String and with it 40 KB of time zone and layout
+	// code in the binary. A new channel for each deadline means a timer
+	// that fired just before Stop can only fill a channel nobody reads.
+	c := make(chan struct{}, 1)
+	s.timer = time.AfterFunc(time.Until(at), func() { c <- struct{}{} })
+	s.timerC = c
 }
