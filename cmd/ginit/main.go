@@ -105,20 +105,16 @@ func urgIsOurs() bool {
 	return off
 }
 
-// inheritedIgnored returns the signals whose disposition is SIG_IGN. The
-// Go runtime has by now replaced an inherited SIG_IGN with its own handler
-// for most signals; what it left alone (SIGHUP and SIGINT when ignored, and
-// SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU) still shows, and is what ginit can
-// keep. Asking the kernel with rt_sigaction takes about 9 µs and works
-// without /proc; reading SigIgn from /proc/self/status took about 75 µs at
-// start-up (30 µs for the file, the rest the runtime setting up its network
-// poller for the first os.File).
+// inheritedIgnored returns the inherited signals whose disposition is
+// still SIG_IGN. By now the Go runtime has put its own handler on every
+// other signal, ignored or not; it leaves SIGHUP and SIGINT alone when
+// ignored, and SIGCONT, SIGTSTP, SIGTTIN and SIGTTOU until asked for them,
+// so those six are all ginit can keep ignored. rt_sigaction needs no /proc
+// and no os.File, which would start the runtime's network poller.
 func inheritedIgnored() uint64 {
 	var mask uint64
-	for s := syscall.Signal(1); s <= signals.MaxSignal; s++ {
-		if s == syscall.SIGKILL || s == syscall.SIGSTOP {
-			continue
-		}
+	for _, s := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT,
+		syscall.SIGCONT, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU} {
 		// The kernel's struct sigaction starts with the handler on every
 		// architecture ginit is released for (not on MIPS).
 		var sa [8]uintptr
