@@ -71,7 +71,7 @@ release:
 	cd $(DIST) && sha256sum ginit-linux-* > SHA256SUMS
 
 # ginit beside tini, dumb-init and catatonit (deps installs them) and Go's
-# own floor, interleaved in one run; a few minutes. See docs/performance.md.
+# own floor, interleaved in one run; about two minutes. See the README, Performance.
 # BENCHFLAGS: e.g. -fifo=10 on a machine busy with other work.
 BENCHFLAGS ?=
 .PHONY: bench
