@@ -54,7 +54,7 @@ lint:
 	CGO_ENABLED=1 $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 race:
-	CGO_ENABLED=1 $(GO) test -race -count=1 ./cmd/... ./signals ./reaper
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
 # Static binaries for every platform ginit ships on, and their SHA-256 sums.
 # -trimpath and -buildvcs=false with the version stamped from git make two

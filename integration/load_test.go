@@ -35,11 +35,14 @@ func TestStressOrphanStorm(t *testing.T) {
 	t.Parallel()
 	const n = 20000
 	r := start(t, opts{args: append([]string{"-w"}, helper("orphans", strconv.Itoa(n), "1")...)})
-	peak := 0
+	// The sampler owns peak and hands it over once ginit has exited.
+	peakc := make(chan int)
 	go func() {
+		peak := 0
 		for {
 			select {
 			case <-r.done:
+				peakc <- peak
 				return
 			case <-time.After(10 * time.Millisecond):
 				if kb := vmKB(r.cmd.Process.Pid, "VmHWM"); kb > peak {
@@ -48,7 +51,9 @@ func TestStressOrphanStorm(t *testing.T) {
 			}
 		}
 	}()
-	if code := r.wait(); code != 0 {
+	code := r.wait()
+	peak := <-peakc
+	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	if got := strings.Count(r.stderr(), "reaped zombie"); got != n {
