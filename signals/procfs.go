@@ -1,6 +1,9 @@
 package signals
 
-import "syscall"
+import (
+	"slices"
+	"syscall"
+)
 
 // /proc is read with bare system calls rather than os: an os.File would
 // start the runtime's network poller, and os.ReadFile's Stat links in the
@@ -17,7 +20,7 @@ func readFile(path string) ([]byte, error) {
 	b := make([]byte, 0, 2048)
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			b = slices.Grow(b, len(b))
 		}
 		n, err := syscall.Read(fd, b[len(b):cap(b)])
 		if err == syscall.EINTR {

@@ -36,10 +36,10 @@ func Table() ([]Proc, error) {
 	self := syscall.Getpid()
 	var buf [32]byte // /proc/self links to a PID
 	n, err := syscall.Readlink("/proc/self", buf[:])
-	link := string(buf[:max(n, 0)])
 	if err != nil {
 		return nil, errors.New("cannot read /proc: " + err.Error())
 	}
+	link := string(buf[:n])
 	viewSelf, err := strconv.Atoi(link)
 	if err != nil {
 		return nil, errors.New("cannot read /proc: /proc/self is " + link)
