@@ -64,6 +64,8 @@ func runHelper(name string, args []string) int {
 		return parent(args)
 	case "sigconf":
 		return sigconf(args)
+	case "mainexit":
+		return mainExit()
 	case "closefds": // close the fds in GINIT_TEST_CLOSE, then become argv
 		for _, n := range strings.Split(os.Getenv("GINIT_TEST_CLOSE"), ",") {
 			fd, _ := strconv.Atoi(n)

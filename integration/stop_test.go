@@ -113,7 +113,7 @@ func TestDrainKillsStragglers(t *testing.T) {
 		name  string
 		extra []string
 		min   time.Duration
-	}{{"--grace 1s", []string{"--grace", "1s"}, time.Second}, {"default 5s", nil, 5 * time.Second}} {
+	}{{"--grace 1s", []string{"--grace", "1s"}, time.Second}, {"default 30s", nil, 30 * time.Second}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			began := time.Now()
@@ -202,13 +202,13 @@ func TestJSONLog(t *testing.T) {
 		events[m["event"].(string)] = true
 		switch m["event"] {
 		case "stop":
-			checkKeys(t, m, "signal", "to", "pid", "cmd", "at")
+			checkKeys(t, m, "signal", "to", "pid", "cmd", "at", "deadline")
 		case "child-exit":
 			checkKeys(t, m, "pid", "cmd", "status", "after_ms")
 		case "wrapper":
 			checkKeys(t, m, "wrapper_pid", "wrapper_cmd", "pid", "cmd")
 		case "drain":
-			checkKeys(t, m, "signal", "sent_to", "count", "bound_ms")
+			checkKeys(t, m, "signal", "sent_to", "count", "deadline") // bound_ms only when there is a deadline
 		case "exit":
 			checkKeys(t, m, "code")
 		}

@@ -1,139 +1,196 @@
 package main
 
 import (
-	"strconv"
+	"os"
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
 
-// defaultDrain bounds the drain when no --grace is set.
-const defaultDrain = 5 * time.Second
-
-// listMax caps the pids named in one log line and the per-process lines.
-const listMax = 20
-
 type drainState struct {
-	begun, reported bool
-	at              time.Time
-	sig             syscall.Signal
-	waiting         map[int]signals.Proc // for per-process report lines; nil when too many
-	parents         map[int]bool         // live parents of processes still waiting for their signal
+	at     time.Time
+	sig    syscall.Signal
+	lines  int // per-process lines written, up to listMax: a deep tree would flood the log
+	exited int // processes seen to exit since the drain or the kill began
 }
 
-// beginDrain runs when the main child is gone but other processes remain.
-// Left alone they would be SIGKILLed by the kernel the moment ginit exits,
+func (d *drainState) begun() bool { return !d.at.IsZero() }
+
+// line reports whether one more per-process line may be written.
+func (d *drainState) line() bool {
+	d.lines++
+	return d.lines <= listMax
+}
+
+// beginDrain runs when the main child is gone. Left alone, the processes
+// that remain would be SIGKILLed by the kernel the moment ginit exits,
 // mid-job; instead each gets the stop signal once and time to finish.
-//
-// The signal goes to the top of each tree that is left: processes whose
-// parent is ginit (orphans, and the dead main child's children) or outside
-// the namespace (docker exec). A process whose parent is alive is left to
-// that parent, which may be finishing a job through it; it gets the signal
-// if its parent exits first and leaves it to ginit.
 func (s *supervisor) beginDrain() {
-	s.drain.begun, s.drain.at = true, time.Now()
-	s.drain.sig = syscall.SIGTERM
-	if s.stop.begun() {
-		s.drain.sig = s.stop.sig // after rewriting: -r TERM:QUIT means QUIT for everyone
+	procs, err := s.list()
+	if err == nil && len(s.holdAll(procs)) == 0 && s.noChildren {
+		s.finish() // nothing left: the common case of a clean exit
+		return
 	}
-	if !s.stop.begun() || s.cfg.grace == 0 {
-		bound := s.cfg.grace
+	s.phase, s.drain.at, s.drain.sig = draining, time.Now(), s.drainSignal()
+	if !s.stop.begun() {
+		bound, why := s.cfg.grace, "the drain's bound (--grace "+s.cfg.grace.String()+")"
 		if bound == 0 {
-			bound = defaultDrain
+			bound, why = defaultDrain, "the drain's default bound ("+defaultDrain.String()+", no --grace set)"
 		}
-		s.setDeadline(s.drain.at.Add(bound))
+		s.setDeadline(s.drain.at.Add(bound), why)
 	}
-	procs, err := signals.Table()
+	s.status.set(s.drain.at.Add(statusEvery))
 	if err != nil {
 		s.drainBlind(err)
 		return
 	}
 	s.diagnoseWrapper(procs)
-	s.drain.waiting = map[int]signals.Proc{}
-	for _, p := range procs {
-		if p.State != 'Z' {
-			s.drain.waiting[p.Pid] = p
-		}
-	}
-	sent, spared, left := s.signalRoots(procs)
-	if len(s.drain.waiting) > listMax {
-		s.drain.waiting = nil // too many to report one by one; the summary will do
-	}
-	s.log.report("drain", "main child gone; draining the processes left",
-		str("signal", signals.Name(s.drain.sig)), str("sent_to", list(sent)), str("already_signalled", list(spared)),
-		str("left_to_parent", list(left)), num("count", len(sent)+len(spared)+len(left)),
-		ms("bound_ms", time.Until(s.deadline)))
+	s.signalTops("main child gone; draining the processes left")
 }
 
-// signalRoots signals every live process at the top of a tree that has not
-// had a stop signal from ginit, and notes whose exit must be watched for
-// processes still left to their parent.
-func (s *supervisor) signalRoots(procs []signals.Proc) (sent, spared, left []string) {
-	self := syscall.Getpid()
-	s.drain.parents = map[int]bool{}
+// drainSignal is the stop's signal after rewriting (-r TERM:QUIT means QUIT
+// for everyone), or SIGTERM as rewritten when no stop began.
+func (s *supervisor) drainSignal() syscall.Signal {
+	if s.stop.begun() {
+		return s.stop.sig
+	}
+	if sig, ok := s.cfg.rewrites.Apply(syscall.SIGTERM); ok {
+		return sig
+	}
+	return syscall.SIGTERM
+}
+
+// holdAll takes a handle on each live process not yet held, and returns
+// those it took.
+func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 	for _, p := range procs {
-		if p.State == 'Z' {
-			continue // exited already; its parent (perhaps ginit) reaps it
-		}
-		name := strconv.Itoa(p.Pid) + "(" + p.Comm + ")"
-		switch {
-		case s.signalled[p.ID()]:
-			spared = append(spared, name)
-		case p.PPid != self && p.PPid != 0:
-			left = append(left, name)
-			s.drain.parents[p.PPid] = true
-		default:
-			s.signalled[p.ID()] = true
-			if err := signals.Send(p.Pid, s.drain.sig, false); err != nil {
-				s.log.warn("drain", "cannot signal", num("pid", p.Pid), str("error", err.Error()))
+		if old := s.held[p.Pid]; old != nil {
+			if old.Start == p.Start {
+				old.PPid = p.PPid // a parent's exit may have handed it to ginit
+				continue
 			}
-			sent = append(sent, name)
+			s.release(old, "exited (not ginit's child: status unknown)") // its pid is reused
 		}
+		if !p.Alive() {
+			continue
+		}
+		h, ok := s.view.Hold(p)
+		if !ok {
+			continue
+		}
+		if s.watch == nil {
+			w, err := proctab.NewWatcher()
+			if err != nil {
+				s.log.warn("drain", "cannot watch for exits; relying on SIGCHLD and /proc", str("error", err.Error()))
+				w = &proctab.Watcher{}
+			}
+			s.watch, s.watchC = w, w.C
+		}
+		if err := s.watch.Add(h); err != nil {
+			s.log.warn("drain", "cannot watch a process", num("pid", h.Pid), str("error", err.Error()))
+		}
+		s.held[h.Pid] = h
+		fresh = append(fresh, h)
 	}
-	return sent, spared, left
+	return fresh
 }
 
-// onDrainedExit: a process ended during the drain. If it was the parent of
-// processes still waiting for their signal, they are ginit's now: signal them.
-func (s *supervisor) onDrainedExit(pid int) {
-	if !s.drain.parents[pid] || s.killed {
+// signalTops sends the drain's signal, then SIGCONT, to each held process
+// at the top of a tree that has not had it (proctab.Tops decides), and
+// reports what it did.
+func (s *supervisor) signalTops(msg string) {
+	held := s.sortedHeld()
+	procs := make([]proctab.Proc, len(held))
+	for i, h := range held {
+		procs[i] = h.Proc
+	}
+	send, spared, left := proctab.Tops(procs, os.Getpid(), func(id proctab.ID) bool { return s.signalled[id] })
+	for _, p := range send {
+		s.signalled[p.ID()] = true
+		h := s.held[p.Pid]
+		if err := h.Signal(s.drain.sig); err != nil {
+			s.log.warn("drain", "cannot signal", num("pid", p.Pid), str("error", err.Error()))
+		}
+		h.Signal(syscall.SIGCONT)
+	}
+	s.log.report("drain", msg, append([]field{str("signal", signals.Name(s.drain.sig)), str("sent_to", names(send)),
+		str("already_signalled", names(spared)), str("left_to_parent", names(left)),
+		num("count", len(send)+len(spared)+len(left))}, s.deadlineFields("bound_ms")...)...)
+}
+
+// adopt: a process ended during the drain, so its children are ginit's
+// now. Those not yet signalled are the top of their trees: signal them.
+// Only ginit's children are read, so a chain of any depth drains in
+// linear work.
+func (s *supervisor) adopt(parent int) {
+	if s.view == nil {
+		return // draining blind
+	}
+	kids, ok := s.view.Children()
+	if !ok {
+		kids, _ = s.list() // no children lists in this kernel: read everything
+	}
+	s.holdAll(kids)
+	var sent []proctab.Proc
+	for _, k := range kids {
+		h := s.held[k.Pid]
+		if h == nil || h.Start != k.Start || k.PPid != os.Getpid() || s.signalled[k.ID()] {
+			continue
+		}
+		s.signalled[k.ID()] = true
+		h.Signal(s.drain.sig)
+		h.Signal(syscall.SIGCONT)
+		sent = append(sent, k)
+	}
+	if len(sent) > 0 && s.drain.line() {
+		s.log.report("drain", "parent exited; draining what it left", num("parent", parent),
+			str("signal", signals.Name(s.drain.sig)), str("sent_to", names(sent)))
+	}
+}
+
+// release forgets a process that has ended, and reports it.
+func (s *supervisor) release(h *proctab.Handle, status string) {
+	delete(s.held, h.Pid)
+	h.Close()
+	if h.Pid == s.child || !s.drain.begun() && s.phase != killing {
 		return
 	}
-	procs, err := signals.Table()
-	if err != nil {
-		return
-	}
-	if sent, _, _ := s.signalRoots(procs); len(sent) > 0 {
-		s.log.report("drain", "parent exited; draining what it left", num("parent", pid),
-			str("signal", signals.Name(s.drain.sig)), str("sent_to", list(sent)))
+	s.drain.exited++
+	if s.drain.line() {
+		s.log.report("drained", "process exited", num("pid", h.Pid), str("cmd", h.Comm),
+			str("status", status), ms("after_ms", time.Since(s.since())))
 	}
 }
 
 // drainBlind drains without /proc: everyone but those that may already
-// have the signal.
+// have the signal, and waits for ginit's children only.
 func (s *supervisor) drainBlind(why error) {
-	s.log.warn("drain", "cannot list processes; draining without names", str("error", why.Error()))
+	s.log.warn("drain", "cannot list processes; draining without names, waiting for ginit's children only",
+		str("error", why.Error()))
 	if s.stop.begun() && s.cfg.group {
 		return // the child's group has the signal; anyone else cannot be told apart
 	}
-	if syscall.Getpid() == 1 {
+	if os.Getpid() == 1 {
 		signals.SendAll(s.drain.sig)
+		signals.SendAll(syscall.SIGCONT)
 	} else {
 		signals.Send(s.child, s.drain.sig, true)
+		signals.Send(s.child, syscall.SIGCONT, true)
 	}
 }
 
 // diagnoseWrapper warns when the main child died of the stop signal while
 // a child of its own never got it: a shell script that ran the app without
 // exec. Under tini or dumb-init that app is SIGKILLed mid-job.
-func (s *supervisor) diagnoseWrapper(procs []signals.Proc) {
+func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
 	if !s.stop.begun() || !diedOf(s.childStatus, s.stop.sig) {
 		return
 	}
-	alive := map[signals.ID]bool{}
+	alive := map[proctab.ID]bool{}
 	for _, p := range procs {
-		alive[p.ID()] = p.State != 'Z'
+		alive[p.ID()] = p.Alive()
 	}
 	for _, k := range s.stop.kids {
 		if !alive[k.ID()] || s.signalled[k.ID()] {

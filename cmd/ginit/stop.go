@@ -6,24 +6,21 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
 )
 
-// afterKill is how long ginit waits for SIGKILLed processes to be reaped. A
-// process in uninterruptible sleep may outlive SIGKILL; ginit gives up on it
-// rather than hang, and the kernel ends it when PID 1 exits.
-const afterKill = 2 * time.Second
-
 type stopState struct {
 	at   time.Time
 	sig  syscall.Signal // what was delivered, after rewriting
-	kids []signals.Proc // the main child's children when the stop began
+	kids []proctab.Proc // the main child's children when the stop began
 }
 
 func (st *stopState) begun() bool { return !st.at.IsZero() }
 
-// beginStop delivers the stop signal and starts the grace period.
+// beginStop delivers the stop signal, then SIGCONT (a stopped process must
+// run to handle it), and starts the grace period if there is one.
 func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	s.stop.at, s.stop.sig = time.Now(), out
 	fs := []field{str("signal", signals.Name(out))}
@@ -32,16 +29,22 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	}
 	fs = append(fs, str("at", stamp(s.stop.at)))
 	if s.cfg.grace > 0 {
-		fs = append(fs, ms("grace_ms", s.cfg.grace))
-		s.setDeadline(s.stop.at.Add(s.cfg.grace))
+		s.setDeadline(s.stop.at.Add(s.cfg.grace), "the grace period (--grace "+s.cfg.grace.String()+")")
+		fs = append(fs, ms("grace_ms", s.cfg.grace), str("deadline", s.deadlineWhy))
+	} else {
+		fs = append(fs, str("deadline", "none"))
 	}
 	if s.childDone {
+		if s.cfg.grace == 0 && s.deadline.armed() {
+			s.deadline.stop() // a stop without --grace has no deadline but the orchestrator's
+		}
 		s.log.report("stop", "stop signal received while draining; the drain has already sent it", fs...)
 		return
 	}
+	s.phase = stopping
 	// Who is about to get the signal, and who is the child's own child (a
 	// wrapper's app), is known only now: read it before sending.
-	if procs, err := signals.Table(); err == nil {
+	if procs, err := s.list(); err == nil {
 		for _, p := range procs {
 			if p.PPid == s.child {
 				s.stop.kids = append(s.stop.kids, p)
@@ -57,8 +60,34 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	if err := signals.Send(s.child, out, s.cfg.group); err != nil {
 		s.log.warn("stop", "cannot deliver stop signal", append(fs, str("error", err.Error()))...)
 	}
+	signals.Send(s.child, syscall.SIGCONT, s.cfg.group)
 	s.log.report("stop", "stop signal received; delivered", append(fs, str("to", s.target()),
 		num("pid", s.child), str("cmd", s.childComm))...)
+	s.status.set(time.Now().Add(statusEvery))
+}
+
+// forward passes a signal to the child, or to its process group with -g.
+func (s *supervisor) forward(recv, out syscall.Signal) {
+	fs := []field{str("signal", signals.Name(out))}
+	if recv != out {
+		fs = append(fs, str("received", signals.Name(recv)))
+	}
+	if s.childDone && !s.cfg.group {
+		s.log.info("forward", "dropped signal: the child has exited", fs...)
+		return
+	}
+	if err := signals.Send(s.child, out, s.cfg.group); err != nil {
+		s.log.warn("forward", "cannot forward signal", append(fs, str("error", err.Error()))...)
+		return
+	}
+	s.log.info("forward", "forwarded signal", append(fs, str("to", s.target()), num("pid", s.child))...)
+}
+
+func (s *supervisor) target() string {
+	if s.cfg.group {
+		return "group"
+	}
+	return "child"
 }
 
 // onChildExit reports the main child's end.
@@ -71,42 +100,38 @@ func (s *supervisor) onChildExit() {
 	s.log.info("child-exit", "main child exited", append(fs, ms("runtime_ms", s.childEnded.Sub(s.started)))...)
 }
 
-// onDeadline: the grace period or the drain bound has passed.
-func (s *supervisor) onDeadline() {
-	s.timerC, s.deadline = nil, time.Time{}
-	if s.killed {
-		s.log.warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them")
-		s.gaveUp = true
-		return
+// killAll SIGKILLs every process left and holds it, so its end is seen.
+// Called again for whatever appears until nothing is left: a process that
+// keeps forking cannot outrun it for long.
+func (s *supervisor) killAll() {
+	procs, _ := s.list()
+	s.holdAll(procs)
+	if !s.childDone {
+		signals.Send(s.child, syscall.SIGKILL, true) // the group: -g or not, the app is in it
+		signals.Send(s.child, syscall.SIGKILL, false)
 	}
-	s.killed = true
-	var names []string
-	procs, err := signals.Table()
-	for _, p := range procs {
-		if p.State != 'Z' {
-			names = append(names, strconv.Itoa(p.Pid)+"("+p.Comm+")")
+	if s.view != nil && s.view.Whole() {
+		signals.SendAll(syscall.SIGKILL) // no pid numbers: nothing reused can be hit
+	}
+	for _, h := range s.sortedHeld() {
+		h.Signal(syscall.SIGKILL)
+		if !s.killedIDs[h.ID()] {
+			s.killedIDs[h.ID()] = true
+			s.killed = append(s.killed, h.Name())
 		}
 	}
-	if syscall.Getpid() == 1 {
-		signals.SendAll(syscall.SIGKILL)
-	} else {
-		if !s.childDone {
-			signals.Send(s.child, syscall.SIGKILL, true)
+}
+
+// list reads the process table, opening the view on first use.
+func (s *supervisor) list() ([]proctab.Proc, error) {
+	if s.view == nil {
+		v, err := proctab.NewView()
+		if err != nil {
+			return nil, err
 		}
-		for _, p := range procs {
-			signals.Send(p.Pid, syscall.SIGKILL, false)
-		}
+		s.view = v
 	}
-	since := s.drain.at
-	if s.stop.begun() {
-		since = s.stop.at
-	}
-	fs := []field{str("killed", list(names)), num("count", len(names)), ms("after_ms", time.Since(since))}
-	if err != nil {
-		fs = append(fs, str("error", err.Error()))
-	}
-	s.log.warn("kill", "deadline passed; sent SIGKILL to everything left", fs...)
-	s.setDeadline(time.Now().Add(afterKill))
+	return s.view.List()
 }
 
 // list joins up to listMax items, and says how many more there were.

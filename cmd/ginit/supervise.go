@@ -5,38 +5,87 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
 )
 
-// supervisor is ginit's one loop: it starts the child, then waits in one
-// select for a signal or the deadline, forwarding, reaping, stopping and
-// draining until the main child and everything ginit must wait for are gone.
+// The lifecycle, one phase at a time, as the README tells it:
+//
+//	running   the child runs; signals are forwarded; every zombie is reaped.
+//	stopping  a stop signal was delivered, then SIGCONT. With --grace the
+//	          deadline runs; without, there is none: the orchestrator's rules.
+//	draining  the main child is gone. Each process left gets the stop signal
+//	          once, at the top of its tree, and ginit waits for every one,
+//	          event by event (pidfds), bounded only by the stop's deadline;
+//	          without a stop, by --grace or else defaultDrain.
+//	killing   a deadline passed: SIGKILL to everything left, again for
+//	          whatever appears, until nothing is left or afterKill passes.
+//	done      exit with the main child's code, or 137 if ginit's deadline
+//	          killed work during a stop; remapped by -e.
+//
+// Error policy: before the child starts every failure is fatal (exit 1, or
+// tini's 126/127 when the program cannot be run). Once it runs nothing is:
+// a failed signal, /proc read or wait4 is a warning, and ginit goes on to
+// the exit code it owes. Helpers return data or act on one process; the
+// loop below decides every transition.
+type phase int
+
+const (
+	running phase = iota
+	stopping
+	draining
+	killing
+	done
+)
+
+// defaultDrain bounds a drain that no stop signal began (the main child
+// exited by itself) when no --grace is set: longer than the shutdown
+// timeouts of common job runners (Sidekiq's 25 s).
+const defaultDrain = 30 * time.Second
+
+// afterKill is how long ginit waits for what it SIGKILLed. A process in
+// uninterruptible sleep may outlive SIGKILL; ginit gives up on it rather
+// than hang, and the kernel ends it when PID 1 exits.
+const afterKill = 2 * time.Second
+
+// statusEvery is how often ginit says what it is waiting for.
+const statusEvery = 10 * time.Second
+
+// listMax caps the processes named in one log line and the per-process lines.
+const listMax = 20
+
 type supervisor struct {
 	cfg  *config
 	log  *logger
 	sigs <-chan os.Signal
 
+	phase     phase
 	child     int // the main child's pid
 	childComm string
 	started   time.Time
 
-	// The main child's end.
 	childDone   bool
 	childStatus syscall.WaitStatus
 	childEnded  time.Time
 	noChildren  bool // the last reap found no children at all (ECHILD)
+	exits       []reaper.Exit
 
-	stop      stopState
-	drain     drainState
-	signalled map[signals.ID]bool // got the stop signal from ginit: never send it again
+	stop  stopState
+	drain drainState
 
-	timer    *time.Timer
-	timerC   <-chan struct{}
-	deadline time.Time
-	killed   bool // the final SIGKILL went out
-	gaveUp   bool // processes outlived SIGKILL; exit without them
-	exits    []reaper.Exit
+	view      *proctab.View
+	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
+	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
+	watch     *proctab.Watcher
+	watchC    <-chan int
+
+	deadline     alarm
+	deadlineWhy  string // which deadline: "--grace 28s", "the drain's default bound (30s)"
+	status       alarm
+	killed       []string // what ginit's SIGKILL reached
+	killedIDs    map[proctab.ID]bool
+	killedInStop bool
 }
 
 // run supervises until ginit should exit, and returns the exit code.
@@ -46,7 +95,7 @@ func (s *supervisor) run() (int, error) {
 		return 0, err
 	}
 	s.child, s.started = pid, time.Now()
-	s.signalled = map[signals.ID]bool{}
+	s.held, s.signalled, s.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
 	s.childComm = baseName(s.cfg.argv[0])
 	s.log.debug("start", "started child", num("pid", pid), str("cmd", s.childComm))
 	s.log.trace("start", "child argv", str("argv", joinArgv(s.cfg.argv)))
@@ -54,20 +103,21 @@ func (s *supervisor) run() (int, error) {
 	// The child may already be gone, its SIGCHLD queued or coalesced with
 	// one that came before: reap once now rather than trust the signal.
 	s.reap()
-	for !s.finished() {
+	s.advance()
+	for s.phase != done {
 		select {
 		case sig := <-s.sigs:
 			s.onSignal(sig.(syscall.Signal))
-		case <-s.timerC:
+		case pid := <-s.watchC:
+			s.onExited(pid)
+		case <-s.deadline.c:
 			s.onDeadline()
+		case <-s.status.c:
+			s.onStatus()
 		}
+		s.advance()
 	}
 	return s.exitCode(), nil
-}
-
-// finished: the main child is reaped and nothing is left to wait for.
-func (s *supervisor) finished() bool {
-	return (s.childDone && s.noChildren) || s.gaveUp
 }
 
 func (s *supervisor) onSignal(sig syscall.Signal) {
@@ -93,28 +143,100 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	}
 }
 
-// forward passes a signal to the child, or to its process group with -g.
-func (s *supervisor) forward(recv, out syscall.Signal) {
-	fs := []field{str("signal", signals.Name(out))}
-	if recv != out {
-		fs = append(fs, str("received", signals.Name(recv)))
+// onExited: a held process has ended (or, without pidfds, it is time to look).
+func (s *supervisor) onExited(pid int) {
+	s.reap() // ginit's own children first: their status is known
+	for p, h := range s.held {
+		if (pid == proctab.Poll || p == pid) && h.Exited() {
+			s.release(h, "exited (not ginit's child: status unknown)")
+		}
 	}
-	if s.childDone && !s.cfg.group {
-		s.log.info("forward", "dropped signal: the child has exited", fs...)
-		return
+	if s.phase == draining {
+		s.adopt(pid)
 	}
-	if err := signals.Send(s.child, out, s.cfg.group); err != nil {
-		s.log.warn("forward", "cannot forward signal", append(fs, str("error", err.Error()))...)
-		return
-	}
-	s.log.info("forward", "forwarded signal", append(fs, str("to", s.target()), num("pid", s.child))...)
 }
 
-func (s *supervisor) target() string {
-	if s.cfg.group {
-		return "group"
+// advance makes the transitions that follow from what the loop has learnt.
+func (s *supervisor) advance() {
+	if !s.childDone {
+		return
 	}
-	return "child"
+	switch s.phase {
+	case running, stopping:
+		s.beginDrain()
+	case draining, killing:
+		if len(s.held) == 0 {
+			s.recount()
+		}
+	}
+}
+
+// recount runs when every held process is gone: one more look at /proc
+// finds anything started since, or ends the wait.
+func (s *supervisor) recount() {
+	procs, err := s.view.List()
+	if err != nil {
+		procs = nil // without /proc, ECHILD alone must tell
+	}
+	fresh := s.holdAll(procs)
+	switch {
+	case len(fresh) > 0 && s.phase == killing:
+		s.killAll()
+	case len(fresh) > 0:
+		s.signalTops("processes appeared; draining them")
+	case s.noChildren:
+		s.log.report("drained", "every process has exited", num("count", s.drain.exited), ms("after_ms", time.Since(s.since())))
+		s.finish()
+	}
+}
+
+// onDeadline: --grace, or the drain's bound, or the wait after SIGKILL, has passed.
+func (s *supervisor) onDeadline() {
+	s.deadline.stop()
+	if s.phase == killing {
+		s.log.warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them",
+			str("left", list(s.heldNames())), num("count", len(s.held)), str("bound", "after SIGKILL, "+afterKill.String()))
+		s.finish()
+		return
+	}
+	why := s.deadlineWhy
+	s.phase = killing
+	s.killedInStop = s.stop.begun()
+	s.killAll()
+	since := s.drain.at
+	if s.stop.begun() {
+		since = s.stop.at
+	}
+	s.log.warn("kill", "deadline passed; sent SIGKILL to everything left", str("killed", list(s.killed)),
+		num("count", len(s.killed)), str("deadline", why), ms("after_ms", time.Since(since)))
+	if len(s.killed) == 0 {
+		s.killedInStop = false
+	}
+	s.setDeadline(time.Now().Add(afterKill), "the wait after SIGKILL ("+afterKill.String()+")")
+}
+
+// finish ends the loop.
+func (s *supervisor) finish() {
+	s.phase = done
+	s.deadline.stop()
+	s.status.stop()
+}
+
+// exitCode is the main child's, or 137 when ginit's deadline killed work
+// during a stop (a clean-looking 143 would hide it), remapped by -e.
+func (s *supervisor) exitCode() int {
+	code := reaper.Code(s.childStatus)
+	if !s.childDone || s.killedInStop {
+		code = 128 + int(syscall.SIGKILL)
+	}
+	if s.cfg.remap[code] {
+		s.log.debug("exit", "exit code remapped to 0 (-e)", num("code", code))
+		code = 0
+	}
+	if s.stop.begun() || s.drain.begun() {
+		s.log.report("exit", "ginit exiting", num("code", code))
+	}
+	return code
 }
 
 // reap collects every zombie and notes the main child's end.
@@ -125,68 +247,30 @@ func (s *supervisor) reap() {
 		s.log.warn("reap", "wait4 failed", str("error", err.Error()))
 	}
 	for _, e := range s.exits {
+		if h := s.held[e.Pid]; h != nil {
+			s.release(h, reaper.Describe(e.Status))
+		}
 		if e.Pid == s.child && !s.childDone {
 			s.childDone, s.childStatus, s.childEnded = true, e.Status, time.Now()
 			s.onChildExit()
 			continue
 		}
-		s.onOrphanExit(e)
+		if s.cfg.warnOnReap {
+			s.log.warn("zombie", "reaped zombie", num("pid", e.Pid), str("status", reaper.Describe(e.Status)))
+		} else {
+			s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", reaper.Describe(e.Status)))
+		}
 	}
-	if s.childDone && !s.drain.begun && !s.noChildren && !s.killed {
-		s.beginDrain()
-	}
-	if s.drain.begun && s.noChildren && !s.drain.reported {
-		s.drain.reported = true
-		s.log.report("drained", "every process has exited", ms("after_ms", time.Since(s.drain.at)))
-	}
-}
-
-func (s *supervisor) onOrphanExit(e reaper.Exit) {
-	if s.cfg.warnOnReap {
-		s.log.warn("zombie", "reaped zombie", num("pid", e.Pid), str("status", reaper.Describe(e.Status)))
-	} else {
-		s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", reaper.Describe(e.Status)))
-	}
-	if p, ok := s.drain.waiting[e.Pid]; ok {
-		delete(s.drain.waiting, e.Pid)
-		s.log.report("drained", "process exited", num("pid", e.Pid), str("cmd", p.Comm),
-			str("status", reaper.Describe(e.Status)), ms("after_ms", time.Since(s.drain.at)))
-	}
-	if s.drain.begun {
-		s.onDrainedExit(e.Pid)
+	if n := len(s.exits); n > 0 && s.phase == draining {
+		s.adopt(s.exits[n-1].Pid)
 	}
 }
 
-// exitCode is the main child's, remapped by -e.
-func (s *supervisor) exitCode() int {
-	code := reaper.Code(s.childStatus)
-	if !s.childDone {
-		code = 128 + int(syscall.SIGKILL)
-	}
-	if s.cfg.remap[code] {
-		s.log.debug("exit", "exit code remapped to 0 (-e)", num("code", code))
-		code = 0
-	}
-	if s.stop.begun() || s.drain.begun {
-		s.log.report("exit", "ginit exiting", num("code", code))
-	}
-	return code
-}
-
-// setDeadline arms the one timer; an earlier deadline already set stands.
-func (s *supervisor) setDeadline(at time.Time) {
-	if !s.deadline.IsZero() && !at.Before(s.deadline) {
+// setDeadline arms the one deadline; an earlier one already set stands.
+func (s *supervisor) setDeadline(at time.Time, why string) {
+	if s.deadline.armed() && !at.Before(s.deadline.at) {
 		return
 	}
-	if s.timer != nil {
-		s.timer.Stop()
-	}
-	s.deadline = at
-	// Not time.NewTimer: its chan time.Time, held in an interface by the
-	// runtime, keeps Time.String and with it 40 KB of time zone and layout
-	// code in the binary. A new channel for each deadline means a timer
-	// that fired just before Stop can only fill a channel nobody reads.
-	c := make(chan struct{}, 1)
-	s.timer = time.AfterFunc(time.Until(at), func() { c <- struct{}{} })
-	s.timerC = c
+	s.deadline.set(at)
+	s.deadlineWhy = why
 }

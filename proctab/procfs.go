@@ -1,4 +1,4 @@
-package signals
+package proctab
 
 import (
 	"slices"

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"slices"
+	"time"
+
+	"github.com/ginit-dev/ginit/proctab"
+)
+
+// alarm is one timer the loop selects on; c is nil while it is not armed.
+// Not time.NewTimer: its chan time.Time, held in an interface by the
+// runtime, keeps Time.String and with it 40 KB of time zone and layout code
+// in the binary. A new channel for each setting means a timer that fired
+// just before stop can only fill a channel nobody reads.
+type alarm struct {
+	t  *time.Timer
+	c  chan struct{}
+	at time.Time
+}
+
+func (a *alarm) set(at time.Time) {
+	a.stop()
+	c := make(chan struct{}, 1)
+	a.t, a.c, a.at = time.AfterFunc(time.Until(at), func() { c <- struct{}{} }), c, at
+}
+
+func (a *alarm) stop() {
+	if a.t != nil {
+		a.t.Stop()
+	}
+	a.t, a.c, a.at = nil, nil, time.Time{}
+}
+
+func (a *alarm) armed() bool { return a.c != nil }
+
+// onStatus says, every statusEvery while ginit waits, what for and until when.
+func (s *supervisor) onStatus() {
+	var waiting []string
+	if s.phase == stopping {
+		procs, _ := s.list()
+		for _, p := range procs {
+			if p.Alive() {
+				waiting = append(waiting, p.Name())
+			}
+		}
+	} else {
+		waiting = s.heldNames()
+	}
+	s.log.report("wait", "waiting for processes to exit", append([]field{num("count", len(waiting)),
+		str("waiting_for", list(waiting)), ms("waited_ms", time.Since(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
+	s.status.set(time.Now().Add(statusEvery))
+}
+
+// since is when the current wait began: the stop, else the drain.
+func (s *supervisor) since() time.Time {
+	if s.stop.begun() {
+		return s.stop.at
+	}
+	return s.drain.at
+}
+
+// deadlineFields name the deadline in force and the time left under key
+// left, or say there is none.
+func (s *supervisor) deadlineFields(left string) []field {
+	if !s.deadline.armed() {
+		return []field{str("deadline", "none")}
+	}
+	return []field{str("deadline", s.deadlineWhy), ms(left, time.Until(s.deadline.at))}
+}
+
+func (s *supervisor) sortedHeld() []*proctab.Handle {
+	out := make([]*proctab.Handle, 0, len(s.held))
+	for _, h := range s.held {
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b *proctab.Handle) int { return a.Pid - b.Pid })
+	return out
+}
+
+func (s *supervisor) heldNames() []string {
+	var out []string
+	for _, h := range s.sortedHeld() {
+		out = append(out, h.Name())
+	}
+	return out
+}
+
+func names(procs []proctab.Proc) string {
+	out := make([]string, len(procs))
+	for i, p := range procs {
+		out[i] = p.Name()
+	}
+	return list(out)
+}

@@ -1,0 +1,82 @@
+// Package proctab is ginit's view of the processes it must wait for: a
+// table read from /proc, a pidfd that holds each process's identity from the
+// moment it is known (so a reused PID is never signalled), a watcher that
+// reports their exits as events, and Tops, the plain function that decides
+// who gets the stop signal in a drain.
+package proctab
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+)
+
+// Proc is one process as /proc shows it, numbered in ginit's PID namespace
+// (the numbers kill and pidfd_open take), whatever namespace /proc was
+// mounted for.
+type Proc struct {
+	Pid     int
+	PPid    int    // 0 when the parent is outside ginit's namespace (docker exec)
+	Pgrp    int    // 0 when the group leader is outside ginit's namespace
+	Start   uint64 // start time in clock ticks: with Pid, one process for its life
+	Comm    string
+	State   byte
+	Threads int
+
+	view int // the pid as this /proc numbers it
+}
+
+// ID names one process for its whole life, even if its pid is reused.
+type ID struct {
+	Pid   int
+	Start uint64
+}
+
+// ID returns p's identity.
+func (p Proc) ID() ID { return ID{p.Pid, p.Start} }
+
+// Alive: not yet exited. /proc shows Z for a process whose main thread has
+// exited while other threads run; it lives until its last thread ends
+// (the leader stays counted in Threads until it is reaped).
+func (p Proc) Alive() bool { return p.State != 'Z' || p.Threads > 1 }
+
+// Name is "pid(comm)", for logs.
+func (p Proc) Name() string { return strconv.Itoa(p.Pid) + "(" + p.Comm + ")" }
+
+// ParseStat parses one /proc/PID/stat line. The command name sits in
+// parentheses and may itself hold spaces and parentheses, so the fields are
+// counted from the last ')'.
+func ParseStat(b []byte) (Proc, bool) {
+	open := bytes.IndexByte(b, '(')
+	closing := bytes.LastIndexByte(b, ')')
+	if open < 0 || closing < open {
+		return Proc{}, false
+	}
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:open])))
+	if err != nil {
+		return Proc{}, false
+	}
+	f := strings.Fields(string(b[closing+1:]))
+	// f[0] is field 3 (state); num_threads is field 20, starttime 22.
+	if len(f) < 20 || len(f[0]) != 1 {
+		return Proc{}, false
+	}
+	ppid, err1 := strconv.Atoi(f[1])
+	pgrp, err2 := strconv.Atoi(f[2])
+	threads, err3 := strconv.Atoi(f[17])
+	start, err4 := strconv.ParseUint(f[19], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		return Proc{}, false
+	}
+	return Proc{Pid: pid, PPid: ppid, Pgrp: pgrp, Start: start, Threads: threads,
+		Comm: string(b[open+1 : closing]), State: f[0][0], view: pid}, true
+}
+
+// readStat reads /proc/PID/stat; false when the process is already gone.
+func readStat(pid int) (Proc, bool) {
+	b, err := readFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return Proc{}, false
+	}
+	return ParseStat(b)
+}

@@ -1,0 +1,218 @@
+package proctab
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// View is how ginit reads /proc. In a container /proc is the namespace's
+// own and ginit is PID 1 there, so it lists every process of the container.
+// Otherwise (a subreaper, or a new PID namespace whose /proc still belongs
+// to the parent's) ginit sees its own descendants, renumbered into its
+// namespace through NSpid when /proc numbers them differently.
+type View struct {
+	ns       string // ginit's PID namespace, as /proc/self/ns/pid links to it
+	self     int    // ginit's pid in its own namespace
+	viewSelf int    // ginit's pid as /proc numbers it
+	depth    int    // ginit's namespace's index in NSpid lines, when foreign
+	foreign  bool   // /proc numbers processes in another namespace
+}
+
+// NewView finds ginit in /proc.
+func NewView() (*View, error) {
+	var buf [32]byte // /proc/self links to a PID
+	n, err := syscall.Readlink("/proc/self", buf[:])
+	if err != nil {
+		return nil, errors.New("cannot read /proc: " + err.Error())
+	}
+	link := string(buf[:n])
+	v := &View{self: syscall.Getpid(), ns: nsLink("self")}
+	if v.viewSelf, err = strconv.Atoi(link); err != nil {
+		return nil, errors.New("cannot read /proc: /proc/self is " + link)
+	}
+	if v.foreign = v.viewSelf != v.self; v.foreign {
+		ns, err := nsPids(v.viewSelf)
+		if err != nil {
+			return nil, err
+		}
+		v.depth = len(ns) - 1
+	}
+	return v, nil
+}
+
+// Whole reports whether List sees every process of ginit's PID namespace:
+// ginit is its PID 1.
+func (v *View) Whole() bool { return v.self == 1 }
+
+// List returns every process ginit must account for, live or not: the
+// whole namespace but ginit when Whole, else ginit's descendants.
+func (v *View) List() ([]Proc, error) {
+	names, err := readDirNames("/proc")
+	if err != nil {
+		return nil, errors.New("cannot read /proc: " + err.Error())
+	}
+	all := make([]Proc, 0, len(names))
+	for _, n := range names {
+		if pid, err := strconv.Atoi(n); err == nil && pid != v.viewSelf {
+			if p, ok := readStat(pid); ok {
+				all = append(all, p)
+			}
+		}
+	}
+	switch {
+	case v.Whole() && !v.foreign:
+		return all, nil // a parent outside the namespace (docker exec) shows as 0
+	case v.Whole():
+		return v.namespace(all), nil
+	}
+	return v.descendants(all), nil
+}
+
+// namespace keeps the processes of ginit's namespace from a /proc that
+// shows more (a new namespace whose /proc was not remounted), renumbered.
+// Other namespaces as deep as ginit's have numbers too: only the namespace
+// link tells them apart.
+func (v *View) namespace(all []Proc) []Proc {
+	mapped := map[int]int{v.viewSelf: v.self}
+	var out []Proc
+	for _, p := range all {
+		if nsLink(strconv.Itoa(p.view)) == v.ns && v.ns != "" && v.renumber(&p) {
+			mapped[p.view] = p.Pid
+			out = append(out, p)
+		}
+	}
+	return v.remap(out, mapped)
+}
+
+// descendants keeps the processes below ginit and renumbers them into
+// ginit's namespace; a parent or group leader outside them becomes 0.
+func (v *View) descendants(all []Proc) []Proc {
+	kids := map[int][]int{}
+	byPid := map[int]Proc{}
+	for _, p := range all {
+		kids[p.PPid] = append(kids[p.PPid], p.Pid)
+		byPid[p.Pid] = p
+	}
+	mapped := map[int]int{v.viewSelf: v.self}
+	var out []Proc
+	queue := append([]int(nil), kids[v.viewSelf]...)
+	for len(queue) > 0 {
+		p := byPid[queue[0]]
+		queue = append(queue[1:], kids[p.Pid]...)
+		if !v.renumber(&p) {
+			continue // exited meanwhile, or not in ginit's namespace
+		}
+		mapped[p.view] = p.Pid
+		out = append(out, p)
+	}
+	return v.remap(out, mapped)
+}
+
+// remap renumbers parents and group leaders; one outside the set becomes 0.
+func (v *View) remap(out []Proc, mapped map[int]int) []Proc {
+	for i := range out {
+		out[i].PPid = mapped[out[i].PPid]
+		out[i].Pgrp = mapped[out[i].Pgrp]
+	}
+	return out
+}
+
+// renumber turns p's /proc numbers into ginit's namespace's.
+func (v *View) renumber(p *Proc) bool {
+	if !v.foreign {
+		return true
+	}
+	ns, err := nsPids(p.view)
+	if err != nil || len(ns) <= v.depth {
+		return false
+	}
+	p.Pid = ns[v.depth]
+	return true
+}
+
+// Children returns ginit's children as they are now, fresh from the
+// kernel's per-thread children lists: one small read per ginit thread, so
+// a drain can find what an exiting process handed to ginit without
+// reading all of /proc. ok is false when the kernel has no such lists
+// (CONFIG_PROC_CHILDREN); the caller then lists everything.
+func (v *View) Children() (kids []Proc, ok bool) {
+	task := "/proc/" + strconv.Itoa(v.viewSelf) + "/task/"
+	tids, err := readDirNames(task)
+	if err != nil {
+		return nil, false
+	}
+	for _, tid := range tids {
+		b, err := readFile(task + tid + "/children")
+		if err != nil {
+			return nil, false
+		}
+		for f := range strings.FieldsSeq(string(b)) {
+			pid, _ := strconv.Atoi(f)
+			if p, ok := readStat(pid); ok && v.renumber(&p) {
+				p.PPid, p.Pgrp = v.self, v.pgrp(p)
+				kids = append(kids, p)
+			}
+		}
+	}
+	return kids, true
+}
+
+// pgrp renumbers p's group when it is p's own (the common case: a child
+// ginit started leads its group); another group is unknown here: 0.
+func (v *View) pgrp(p Proc) int {
+	if p.Pgrp == p.view {
+		return p.Pid
+	}
+	if !v.foreign {
+		return p.Pgrp
+	}
+	return 0
+}
+
+// Refresh re-reads p; false when it has exited or its pid now belongs to
+// another process.
+func (v *View) Refresh(p Proc) (Proc, bool) {
+	q, ok := readStat(p.view)
+	if !ok || q.Start != p.Start {
+		return Proc{}, false
+	}
+	q.Pid = p.Pid
+	if v.foreign {
+		q.PPid, q.Pgrp = p.PPid, p.Pgrp // renumbering them is not worth a read
+	}
+	return q, true
+}
+
+func nsLink(pid string) string {
+	var buf [64]byte
+	n, err := syscall.Readlink("/proc/"+pid+"/ns/pid", buf[:])
+	if err != nil {
+		return ""
+	}
+	return string(buf[:n])
+}
+
+func nsPids(pid int) ([]int, error) {
+	b, err := readFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return nil, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, "NSpid:")
+		if !ok {
+			continue
+		}
+		var out []int
+		for f := range strings.FieldsSeq(rest) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	return nil, errors.New("no NSpid in /proc/" + strconv.Itoa(pid) + "/status (Linux < 4.1?)")
+}
