@@ -304,7 +304,7 @@ func TestSidekiq(t *testing.T) {
 	script := filepath.Join(sidekiqApp(), "startup.sh")
 	dash := []string{"sh", "-c", "cd " + sidekiqApp() + " && sidekiq -r ./app.rb -t 25"}
 	bash := []string{"bash", script}
-	cases := []struct {
+	type stackCase struct {
 		name string
 		init string   // "" for ginit, else a program looked up in $PATH
 		args []string // the init's arguments, the app's included
@@ -312,16 +312,30 @@ func TestSidekiq(t *testing.T) {
 		want string
 		code int    // the init's exit code, 0: not checked
 		warn string // the wrapper warning names this shell; "" for none
+	}
+	var cases []stackCase
+	// Each init with the 12 s job, which Sidekiq finishes within its -t 25,
+	// and the 40 s job, which Sidekiq pushes back to Redis at 25 s.
+	for _, in := range []struct {
+		name, init string
+		args       []string
+		warn       string
 	}{
-		{"ginit", "", append([]string{"--"}, bash...), shortJob, completed, 143, "wrapper_cmd=bash"},
-		{"ginit -g", "", append([]string{"-g", "--"}, bash...), shortJob, completed, 143, ""},
-		{"ginit --grace 28s", "", append([]string{"--grace", "28s", "--"}, bash...), shortJob, completed, 143, "wrapper_cmd=bash"},
-		{"ginit, 40s job", "", append([]string{"--"}, bash...), longJob, requeued, 143, "wrapper_cmd=bash"},
+		{"ginit", "", append([]string{"--"}, bash...), "wrapper_cmd=bash"},
+		{"ginit -g", "", append([]string{"-g", "--"}, bash...), ""},
+		{"ginit --grace 28s", "", append([]string{"--grace", "28s", "--"}, bash...), "wrapper_cmd=bash"},
 		// Shell-form CMD: Debian's /bin/sh is dash, which does not exec
 		// the last command of -c either; the warning proves it stayed.
-		{"ginit, sh -c", "", append([]string{"--"}, dash...), shortJob, completed, 143, "wrapper_cmd=sh"},
-		{"tini-static", "tini-static", append([]string{"--"}, bash...), shortJob, lost, 0, ""},
-		{"tini -g", "tini", append([]string{"-g", "--"}, bash...), shortJob, lost, 0, ""},
+		{"ginit, sh -c", "", append([]string{"--"}, dash...), "wrapper_cmd=sh"},
+		{"tini-static", "tini-static", append([]string{"--"}, bash...), ""},
+		{"tini -g", "tini", append([]string{"-g", "--"}, bash...), ""},
+	} {
+		short := stackCase{in.name + ", 12s job", in.init, in.args, shortJob, completed, 143, in.warn}
+		long := stackCase{in.name + ", 40s job", in.init, in.args, longJob, requeued, 143, in.warn}
+		if in.init != "" {
+			short.want, long.want = lost, lost
+		}
+		cases = append(cases, short, long)
 	}
 
 	// Every case runs at once, whatever -parallel allows: they spend their
