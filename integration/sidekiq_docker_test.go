@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -300,19 +301,16 @@ func TestSidekiqDocker(t *testing.T) {
 		args []string // after the image
 		job  time.Duration
 		want string
-		code string // the container's exit code, "" not checked
+		code int // the container's exit code, 0: not checked
 	}{
-		{"ginit, 12s job", nil, nil, shortJob, completed, "143"},
-		{"ginit, 40s job", nil, nil, longJob, requeued, "143"},
-		{"tini, 12s job", []string{"--entrypoint", "/tini"}, []string{"--", "bash", "/app/startup.sh"}, shortJob, lost, ""},
-		{"tini, 40s job", []string{"--entrypoint", "/tini"}, []string{"--", "bash", "/app/startup.sh"}, longJob, lost, ""},
-	}
-	type result struct {
-		stopped
-		name, exit string // the container's name and exit code
+		{"ginit, 12s job", nil, nil, shortJob, completed, 143},
+		{"ginit, 40s job", nil, nil, longJob, requeued, 143},
+		{"tini, 12s job", []string{"--entrypoint", "/tini"}, []string{"--", "bash", "/app/startup.sh"}, shortJob, lost, 0},
+		{"tini, 40s job", []string{"--entrypoint", "/tini"}, []string{"--", "bash", "/app/startup.sh"}, longJob, lost, 0},
 	}
 	// All at once, as in TestSidekiq.
-	results := make([]result, len(cases))
+	results := make([]stopped, len(cases))
+	names := make([]string, len(cases))
 	stacks := make([]*redisServer, len(cases))
 	var wg sync.WaitGroup
 	for i, tc := range cases {
@@ -328,14 +326,9 @@ func TestSidekiqDocker(t *testing.T) {
 		}
 		args = append(append(append(args, tc.run...), img), tc.args...)
 		name := container(t, args...)
-		stacks[i], results[i].name = rs, name
+		stacks[i], names[i] = rs, name
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = result{stopped: dockerDeploy(rs, name, jid), name: name}
-			out, _ := exec.Command("docker", "inspect", "-f", "{{.State.ExitCode}}", name).Output()
-			results[i].exit = strings.TrimSpace(string(out))
-		}()
+		go func() { defer wg.Done(); results[i] = dockerDeploy(rs, name, jid) }()
 	}
 	wg.Wait()
 
@@ -345,21 +338,18 @@ func TestSidekiqDocker(t *testing.T) {
 			if s.err == errSkip {
 				t.Skip("SKIP: no tini-static (Debian's tini; `make deps` installs it)")
 			}
-			logs, _ := exec.Command("docker", "logs", s.name).CombinedOutput()
+			logs, _ := exec.Command("docker", "logs", names[i]).CombinedOutput()
 			if s.err != nil {
 				t.Fatalf("%v\ndocker logs:\n%s", s.err, logs)
 			}
-			t.Logf("%s: exit %s %.1fs after SIGTERM", s.fate, s.exit, s.took.Seconds())
-			if done, ok := stacks[i].mark("done"); ok {
-				t.Logf("the job finished %.1fs after SIGTERM", done.Sub(s.sent).Seconds())
-			}
+			t.Log(s.line("docker, "+tc.name, stacks[i]))
 			if s.fate != tc.want {
 				t.Errorf("the job was %s, want %s", s.fate, tc.want)
 			}
-			if tc.code != "" && s.exit != tc.code {
-				t.Errorf("exit code %s, want %s", s.exit, tc.code)
+			if tc.code != 0 && s.code != tc.code {
+				t.Errorf("exit code %d, want %d", s.code, tc.code)
 			}
-			if tc.want != lost && s.took >= orchestratorDeadline {
+			if tc.want != lost && s.killed {
 				t.Errorf("docker stop took %v: it had to SIGKILL the container", s.took)
 			}
 			if t.Failed() {
@@ -386,8 +376,13 @@ func dockerDeploy(rs *redisServer, name, jid string) (s stopped) {
 		return s
 	}
 	s.took = time.Since(s.sent)
-	s.killed = s.took >= orchestratorDeadline
+	s.killed = s.took >= orchestratorDeadline // docker stop does not say whether it had to
 	<-gone
+	out, err := exec.Command("docker", "inspect", "-f", "{{.State.ExitCode}}", name).Output()
+	if s.code, err = strconv.Atoi(strings.TrimSpace(string(out))); err != nil {
+		s.err = fmt.Errorf("docker inspect: the exit code: %v %s", err, out)
+		return s
+	}
 	s.fate, s.err = rs.fate(jid)
 	return s
 }

@@ -255,15 +255,16 @@ type stopped struct {
 	err    error         // the stack did not get as far as the stop
 }
 
-func (s stopped) String() string {
-	if s.err != nil {
-		return s.err.Error()
+// line is one line of the test's log: what became of the job, and when.
+func (s stopped) line(name string, rs *redisServer) string {
+	l := fmt.Sprintf("%s: %s, exit %d %.1fs after SIGTERM", name, s.fate, s.code, s.took.Seconds())
+	if done, ok := rs.mark("done"); ok {
+		l += fmt.Sprintf(", the job done %.1fs after it", done.Sub(s.sent).Seconds())
 	}
-	d := fmt.Sprintf("%s: exit %d %.1fs after SIGTERM", s.fate, s.code, s.took.Seconds())
 	if s.killed {
-		d += ", SIGKILLed by the orchestrator"
+		l += ", SIGKILLed by the orchestrator"
 	}
-	return d
+	return l
 }
 
 // deploy waits until the job is running, then acts as ECS does on a deploy:
@@ -375,10 +376,8 @@ func TestSidekiq(t *testing.T) {
 			if s.err != nil {
 				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", s.err, r.stdout(), r.stderr())
 			}
-			t.Logf("%s", s)
-			done, ok := stacks[i].mark("done")
-			if ok {
-				t.Logf("the job finished %.1fs after SIGTERM", done.Sub(s.sent).Seconds())
+			t.Log(s.line(tc.name, stacks[i]))
+			if done, ok := stacks[i].mark("done"); ok {
 				if done.Sub(s.sent) < oldBound {
 					t.Errorf("the job needed only %v after SIGTERM, less than the %v this test must exceed", done.Sub(s.sent), oldBound)
 				}
