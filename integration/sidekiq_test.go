@@ -46,8 +46,8 @@ const (
 	// less than this after SIGTERM would prove nothing here.
 	oldBound = 5 * time.Second
 	// stackPatience bounds each wait for the stack itself: a redis-server
-	// answering, Sidekiq booting and fetching the job (eight Rubies at once
-	// on a busy machine). Not a timing assertion.
+	// answering, Sidekiq booting and fetching the job (sixteen Rubies at
+	// once on a busy machine). Not a timing assertion.
 	stackPatience = 3 * time.Minute
 )
 
@@ -303,7 +303,7 @@ func TestSidekiq(t *testing.T) {
 	needSidekiq(t)
 	t.Parallel()
 	script := filepath.Join(sidekiqApp(), "startup.sh")
-	dash := []string{"sh", "-c", "cd " + sidekiqApp() + " && sidekiq -r ./app.rb -t 25"}
+	dash := []string{"sh", "-c", "cd '" + sidekiqApp() + "' && sidekiq -r ./app.rb -t 25"}
 	bash := []string{"bash", script}
 	type stackCase struct {
 		name string
@@ -384,6 +384,9 @@ func TestSidekiq(t *testing.T) {
 			}
 			if s.fate != tc.want {
 				t.Errorf("the job was %s, want %s", s.fate, tc.want)
+			}
+			if s.fate == requeued && s.took < sidekiqTimeout {
+				t.Errorf("requeued %v after SIGTERM, before Sidekiq's own -t %v", s.took, sidekiqTimeout)
 			}
 			if tc.init != "" {
 				return // the contrast: only the fate matters
