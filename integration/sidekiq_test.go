@@ -46,7 +46,7 @@ const (
 	// less than this after SIGTERM would prove nothing here.
 	oldBound = 5 * time.Second
 	// stackPatience bounds each wait for the stack itself: a redis-server
-	// answering, Sidekiq booting and fetching the job (sixteen Rubies at
+	// answering, Sidekiq booting and fetching the job (twenty Rubies at
 	// once on a busy machine). Not a timing assertion.
 	stackPatience = 3 * time.Minute
 )
@@ -298,7 +298,8 @@ func deploy(rs *redisServer, r *run, jid string) (s stopped) {
 }
 
 // TestSidekiq runs the stack as PID 1 of a new PID namespace with its own
-// /proc, as a container has, under ginit and, for contrast, under tini.
+// /proc, as a container has, under ginit and, for contrast, under tini,
+// dumb-init and catatonit.
 func TestSidekiq(t *testing.T) {
 	needSidekiq(t)
 	t.Parallel()
@@ -330,6 +331,9 @@ func TestSidekiq(t *testing.T) {
 		{"ginit, sh -c", "", append([]string{"--"}, dash...), "wrapper_cmd=sh"},
 		{"tini-static", "tini-static", append([]string{"--"}, bash...), ""},
 		{"tini -g", "tini", append([]string{"-g", "--"}, bash...), ""},
+		// dumb-init signals the child's process group by default, as -g does.
+		{"dumb-init", "dumb-init", append([]string{"--"}, bash...), ""},
+		{"catatonit", "catatonit", append([]string{"--"}, bash...), ""},
 	} {
 		short := stackCase{in.name + ", 12s job", in.init, in.args, shortJob, completed, 143, in.warn}
 		long := stackCase{in.name + ", 40s job", in.init, in.args, longJob, requeued, 143, in.warn}
@@ -371,7 +375,7 @@ func TestSidekiq(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, r := results[i], runs[i]
 			if s.err == errSkip {
-				t.Skipf("SKIP: no %s (Debian's tini; `make deps` installs it)", tc.init)
+				t.Skipf("SKIP: no %s (Debian's %s; `make deps` installs it)", tc.init, strings.TrimSuffix(tc.init, "-static"))
 			}
 			if s.err != nil {
 				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", s.err, r.stdout(), r.stderr())
