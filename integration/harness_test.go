@@ -70,6 +70,7 @@ func helper(name string, args ...string) []string {
 // opts describes one run of ginit.
 type opts struct {
 	args  []string // ginit's arguments, including the program
+	init  string   // another init to run instead of ginit (tini, for contrast)
 	env   []string // added to the environment
 	stdin io.Reader
 	notNS bool   // run as an ordinary process, not PID 1 of a new namespace
@@ -94,7 +95,11 @@ type run struct {
 // too when not root), and skips the test if the machine cannot.
 func start(t *testing.T, o opts) *run {
 	t.Helper()
-	argv := append([]string{ginit}, o.args...)
+	bin := ginit
+	if o.init != "" {
+		bin = o.init
+	}
+	argv := append([]string{bin}, o.args...)
 	if o.mount {
 		o.via = "mountproc"
 	}

@@ -1,14 +1,18 @@
 // Command demo runs ginit as PID 1 of a fresh PID namespace over a small
 // app, sends it SIGTERM as `docker stop` would, and tells what happened.
 // The app is the case ginit exists for: a shell script that starts a job
-// worker without exec and leaves orphans behind. If tini is installed, the
-// same app runs under it too, for contrast.
+// worker without exec and leaves orphans behind. The worker needs 8 s after
+// SIGTERM to finish its job, as a real one does. ginit runs with its default
+// flags, as after the README's one-line migration from tini. If tini is
+// installed, the same app runs under it too, for contrast.
 //
 // Usage: go run ./integration/demo path/to/ginit   (make demo)
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -16,38 +20,54 @@ import (
 	"time"
 )
 
-const app = `
+// jobSeconds is how long the worker needs after SIGTERM to finish its job.
+const jobSeconds = 8
+
+var app = fmt.Sprintf(`
 echo "app: starting; leaving 3 orphans behind"
 for i in 1 2 3; do ( sleep 0.3 & ) ; done
 # The last line runs the worker without exec: the shell stays in between.
-sh -c 'trap "echo worker: SIGTERM received, finishing the in-flight job...; sleep 2; echo worker: job done, exiting cleanly; exit 0" TERM
+sh -c 'trap "echo worker: SIGTERM received, finishing the in-flight job, %[1]d s...; sleep %[1]d; echo worker: job done, exiting cleanly; exit 0" TERM
 echo worker: busy with a job; while :; do sleep 0.1; done'
-`
+`, jobSeconds)
 
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: demo path/to/ginit")
 		os.Exit(2)
 	}
-	fmt.Println("== ginit as PID 1; SIGTERM after 1s, as `docker stop` sends it")
-	code, err := runInit(os.Args[1], "--grace", "10s", "--", "sh", "-c", app)
+	fmt.Println("== ginit as PID 1, default flags: ginit -- sh -c APP; SIGTERM after 1s, as `docker stop` sends it")
+	code, took, done, err := runInit(os.Args[1], "--", "sh", "-c", app)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("== ginit exited %d: the worker finished its job although the shell did not pass SIGTERM on.\n", code)
+	if done {
+		fmt.Printf("== ginit exited %d after %.1fs: the worker finished its %d s job although the shell did not pass SIGTERM on.\n",
+			code, took.Seconds(), jobSeconds)
+	} else {
+		fmt.Printf("== ginit exited %d after %.1fs: no \"job done\" line: the worker did NOT finish its job.\n", code, took.Seconds())
+	}
 	if tini, err := exec.LookPath("tini"); err == nil {
-		fmt.Println("\n== the same app under tini")
-		code, _ := runInit(tini, "--", "sh", "-c", app)
-		fmt.Printf("== tini exited %d: no \"job done\" line: the worker was SIGKILLed mid-job with the namespace.\n", code)
+		fmt.Println("\n== the same app under tini: tini -- sh -c APP")
+		code, took, done, _ := runInit(tini, "--", "sh", "-c", app)
+		if done {
+			fmt.Printf("== tini exited %d after %.1fs, and the job finished.\n", code, took.Seconds())
+		} else {
+			fmt.Printf("== tini exited %d after %.1fs: no \"job done\" line: the worker was SIGKILLed mid-job with the namespace.\n",
+				code, took.Seconds())
+		}
 	}
 }
 
 // runInit starts init as PID 1 of a new PID namespace, sends it SIGTERM
-// after a second, and returns its exit code.
-func runInit(init string, args ...string) (int, error) {
+// after a second, and returns its exit code, how long it took to exit after
+// the SIGTERM, and whether the worker said its job was done.
+func runInit(init string, args ...string) (code int, took time.Duration, done bool, err error) {
+	var out bytes.Buffer
+	w := io.MultiWriter(os.Stdout, &out)
 	cmd := exec.Command(init, args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
 	if os.Getuid() != 0 {
 		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUSER
@@ -55,12 +75,13 @@ func runInit(init string, args ...string) (int, error) {
 		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
 	}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("cannot start %s in a new PID namespace (needs root or user namespaces): %w",
+		return 0, 0, false, fmt.Errorf("cannot start %s in a new PID namespace (needs root or user namespaces): %w",
 			init[strings.LastIndexByte(init, '/')+1:], err)
 	}
 	time.Sleep(time.Second)
 	fmt.Println("-- sending SIGTERM to PID 1")
+	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
-	return cmd.ProcessState.ExitCode(), nil
+	return cmd.ProcessState.ExitCode(), time.Since(sent), strings.Contains(out.String(), "worker: job done"), nil
 }
