@@ -145,8 +145,11 @@ func (s *supervisor) adopt(parent int) {
 		sent = append(sent, k)
 	}
 	if len(sent) > 0 && s.drain.line() {
-		s.log.report("drain", "parent exited; draining what it left", num("parent", parent),
-			str("signal", signals.Name(s.drain.sig)), str("sent_to", names(sent)))
+		fs := []field{str("signal", signals.Name(s.drain.sig)), str("sent_to", names(sent))}
+		if parent > 0 {
+			fs = append([]field{num("parent", parent)}, fs...)
+		}
+		s.log.report("drain", "parent exited; draining what it left", fs...)
 	}
 }
 

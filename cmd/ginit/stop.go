@@ -35,7 +35,7 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 		fs = append(fs, str("deadline", "none"))
 	}
 	if s.childDone {
-		if s.cfg.grace == 0 && s.deadline.armed() {
+		if s.cfg.grace == 0 && s.phase == draining {
 			s.deadline.stop() // a stop without --grace has no deadline but the orchestrator's
 		}
 		s.log.report("stop", "stop signal received while draining; the drain has already sent it", fs...)
