@@ -220,3 +220,21 @@ func TestDeadlineKillExitCode(t *testing.T) {
 		}
 	}
 }
+
+// A drain that no stop began has a bound (30 s without --grace); a stop
+// signal arriving during it lifts that bound, since during a stop only
+// --grace may kill: a job longer than the bound still finishes.
+func TestStopDuringDrainLiftsDefaultBound(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: helper("bg", append([]string{"5"}, helper("worker", "35000")...)...)})
+	r.expect("left behind")
+	r.expect("worker: SIGTERM, finishing job") // the drain's signal
+	r.signal(syscall.SIGTERM)                  // then the orchestrator's stop
+	r.expect("worker: job done")
+	if code := r.wait(); code != 5 {
+		t.Errorf("exit %d, want the main child's 5", code)
+	}
+	if stderr := r.stderr(); strings.Contains(stderr, "sent SIGKILL") || !strings.Contains(stderr, "stop signal received while draining") {
+		t.Errorf("the default bound was not lifted by the stop:\n%s", stderr)
+	}
+}
