@@ -174,10 +174,7 @@ func (s *supervisor) advance() {
 // recount runs when every held process is gone: one more look at /proc
 // finds anything started since, or ends the wait.
 func (s *supervisor) recount() {
-	procs, err := s.view.List()
-	if err != nil {
-		procs = nil // without /proc, ECHILD alone must tell
-	}
+	procs, _ := s.list() // without /proc, ECHILD alone must tell
 	fresh := s.holdAll(procs)
 	switch {
 	case len(fresh) > 0 && s.phase == killing:
