@@ -238,3 +238,19 @@ func TestStopDuringDrainLiftsDefaultBound(t *testing.T) {
 		t.Errorf("the default bound was not lifted by the stop:\n%s", stderr)
 	}
 }
+
+// Without /proc ginit cannot name or hold anything: it drains blind (the
+// stop signal to every process) and waits for its own children.
+func TestDrainWithoutProc(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: helper("bg", append([]string{"0"}, helper("worker", "500")...)...), mount: true,
+		env: []string{"GINIT_TEST_NOPROC=1"}})
+	r.expect("left behind")
+	r.expect("worker: job done")
+	if code := r.wait(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if !strings.Contains(r.stderr(), "cannot list processes") {
+		t.Errorf("no warning that /proc is missing:\n%s", r.stderr())
+	}
+}
