@@ -28,9 +28,13 @@ func (d *drainState) line() bool {
 // that remain would be SIGKILLed by the kernel the moment ginit exits,
 // mid-job; instead each gets the stop signal once and time to finish.
 func (s *supervisor) beginDrain() {
+	if s.nothingLeft() {
+		s.finish() // the common case of a clean exit, without reading /proc
+		return
+	}
 	procs, err := s.list()
 	if err == nil && len(s.holdAll(procs)) == 0 && s.noChildren {
-		s.finish() // nothing left: the common case of a clean exit
+		s.finish()
 		return
 	}
 	s.phase, s.drain.at, s.drain.sig = draining, time.Now(), s.drainSignal()
@@ -48,6 +52,12 @@ func (s *supervisor) beginDrain() {
 	}
 	s.diagnoseWrapper(procs)
 	s.signalTops("main child gone; draining the processes left")
+}
+
+// nothingLeft: no process is left for ginit to wait for. Without children
+// ginit has no descendants; as PID 1, an exec session may still be there.
+func (s *supervisor) nothingLeft() bool {
+	return s.noChildren && len(s.held) == 0 && (os.Getpid() != 1 || signals.NoneLeft())
 }
 
 // drainSignal is the stop's signal after rewriting (-r TERM:QUIT means QUIT

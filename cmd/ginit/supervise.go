@@ -174,8 +174,11 @@ func (s *supervisor) advance() {
 // recount runs when every held process is gone: one more look at /proc
 // finds anything started since, or ends the wait.
 func (s *supervisor) recount() {
-	procs, _ := s.list() // without /proc, ECHILD alone must tell
-	fresh := s.holdAll(procs)
+	var fresh []*proctab.Handle
+	if !s.nothingLeft() {
+		procs, _ := s.list() // without /proc, ECHILD alone must tell
+		fresh = s.holdAll(procs)
+	}
 	switch {
 	case len(fresh) > 0 && s.phase == killing:
 		s.killAll()
