@@ -41,7 +41,7 @@ type supervisor struct {
 
 // run supervises until ginit should exit, and returns the exit code.
 func (s *supervisor) run() (int, error) {
-	pid, err := startChild(s.cfg.argv)
+	pid, err := startChild(s.cfg.argv, s.log)
 	if err != nil {
 		return 0, err
 	}
