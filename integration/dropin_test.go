@@ -38,6 +38,11 @@ func dropinHelper(name string, args []string) (code int, ok bool) {
 			return 1, true
 		}
 		return execOrFail(name, args), true
+	case "rawenv": // exec with GINIT_RAW_ENV's "|"-separated entries added as they are, duplicates and all
+		env := append(os.Environ(), strings.Split(os.Getenv("GINIT_RAW_ENV"), "|")...)
+		err := syscall.Exec(args[0], args, env) // exec.Cmd would drop duplicate keys
+		fmt.Fprintln(os.Stderr, "rawenv:", err)
+		return 1, true
 	case "subreaperexec": // make this process a child subreaper, then exec (the bit survives exec)
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			fmt.Println("subreaperexec:", err)

@@ -55,7 +55,7 @@ func forkExec(path string, argv []string) (int, error) {
 	fg := isControllingTerminal(0)
 	for {
 		pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
-			Env:   os.Environ(),
+			Env:   environ(),
 			Files: []uintptr{0, 1, 2},
 			Sys:   &syscall.SysProcAttr{Setpgid: true, Foreground: fg, Ctty: 0},
 		})
