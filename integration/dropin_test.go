@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"strings"
 	"syscall"
@@ -43,6 +44,16 @@ func dropinHelper(name string, args []string) (code int, ok bool) {
 		err := syscall.Exec(args[0], args, env) // exec.Cmd would drop duplicate keys
 		fmt.Fprintln(os.Stderr, "rawenv:", err)
 		return 1, true
+	case "ttyrecord": // print "got SIGNAME" for SIGTTIN, SIGTTOU and SIGWINCH; exit 7 on SIGWINCH
+		c := make(chan os.Signal, 8)
+		signal.Notify(c, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGWINCH)
+		fmt.Println("ready")
+		for s := range c {
+			fmt.Println("got", signals.Name(s.(syscall.Signal)))
+			if s == syscall.SIGWINCH {
+				return 7, true
+			}
+		}
 	case "subreaperexec": // make this process a child subreaper, then exec (the bit survives exec)
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			fmt.Println("subreaperexec:", err)
@@ -142,5 +153,24 @@ func TestSubreaperSetByLauncher(t *testing.T) {
 	}
 	if strings.Contains(r.stderr(), "not PID 1") {
 		t.Errorf("warned although a subreaper: %s", r.stderr())
+	}
+}
+
+// SIGTTIN and SIGTTOU sent to PID 1 are not forwarded: tini ignores them,
+// and ginit catches them only so that it is never stopped by a terminal.
+// SIGWINCH, sent after them, is forwarded and ends the app.
+func TestTerminalStopSignalsNotForwarded(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: helper("ttyrecord")})
+	r.expect("ready")
+	r.signal(syscall.SIGTTIN)
+	r.signal(syscall.SIGTTOU)
+	r.signal(syscall.SIGWINCH)
+	r.expect("got SIGWINCH")
+	if code := r.wait(); code != 7 {
+		t.Errorf("exit %d, want 7", code)
+	}
+	if strings.Contains(r.stdout(), "got SIGTT") {
+		t.Errorf("forwarded to the app:\n%s", r.stdout())
 	}
 }

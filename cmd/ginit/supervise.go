@@ -75,6 +75,9 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 		s.reap()
 		return
 	}
+	if !signals.Forwarded(sig) {
+		return // SIGTTIN, SIGTTOU: caught only so that ginit is never stopped; tini drops them too
+	}
 	out, ok := s.cfg.rewrites.Apply(sig)
 	if !ok {
 		s.log.info("drop", "dropped signal (rewritten to 0)", str("signal", signals.Name(sig)))
