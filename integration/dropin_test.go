@@ -54,6 +54,14 @@ func dropinHelper(name string, args []string) (code int, ok bool) {
 				return 7, true
 			}
 		}
+	case "nodac": // drop the capabilities that bypass file permissions, for good (exec included), then exec
+		for _, c := range []uintptr{unix.CAP_DAC_OVERRIDE, unix.CAP_DAC_READ_SEARCH} {
+			if err := unix.Prctl(unix.PR_CAPBSET_DROP, c, 0, 0, 0); err != nil {
+				fmt.Println("nodac:", err)
+				return 1, true
+			}
+		}
+		return execOrFail(name, args), true
 	case "subreaperexec": // make this process a child subreaper, then exec (the bit survives exec)
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			fmt.Println("subreaperexec:", err)

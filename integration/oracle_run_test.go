@@ -52,6 +52,11 @@ func oracleDir(t *testing.T) (dir, tini string) {
 		"garbage":   {"\x00\x01\x02\x03(\n", 0o755},
 		"plain":     {"exec " + probe + "\n", 0o644},
 	}
+	// A directory nobody may search: without CAP_DAC_OVERRIDE (the nodac
+	// launcher), looking a program up in it fails with EACCES.
+	if err := os.Mkdir(filepath.Join(dir, "locked"), 0); err != nil {
+		t.Fatal(err)
+	}
 	for name, f := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(f.body), f.mode); err != nil {
 			t.Fatal(err)
@@ -80,6 +85,7 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 		env = append(env, "GINIT_HELPER=1")
 	}
 	for _, kv := range c.env {
+		kv = strings.ReplaceAll(kv, "$DIR", dir)
 		if name, ok := strings.CutPrefix(kv, "-"); ok { // "-PATH": unset
 			env = slicesDelete(env, name+"=")
 			continue

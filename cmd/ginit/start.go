@@ -85,10 +85,11 @@ func execFailure(name string, err error) error {
 	return &execError{msg + err.Error(), 1}
 }
 
-// lookPath searches PATH as execvp does: a name with a slash is used as
-// given; an empty PATH entry means the current directory; a match that
-// cannot be run is skipped, but remembered, so "permission denied" wins
-// over "not found".
+// lookPath searches PATH as glibc's execvp does: a name with a slash is
+// used as given; an empty PATH entry means the name itself, in the current
+// directory; a match that cannot be run, or a directory that cannot be
+// searched, is skipped but remembered, so "permission denied" wins over
+// "not found"; an error execvp does not skip (ELOOP, say) ends the search.
 func lookPath(name string) (string, error) {
 	if strings.Contains(name, "/") {
 		return name, nil
@@ -102,19 +103,24 @@ func lookPath(name string) (string, error) {
 	}
 	found := error(syscall.ENOENT)
 	for dir := range strings.SplitSeq(pathEnv, ":") {
-		if dir == "" {
-			dir = "."
+		p := name
+		if dir != "" {
+			p = dir + "/" + name
 		}
-		p := dir + "/" + name
 		var st syscall.Stat_t
-		if syscall.Stat(p, &st) != nil {
-			continue
+		err := syscall.Stat(p, &st)
+		if err == nil && (st.Mode&syscall.S_IFMT == syscall.S_IFDIR || unix.Access(p, unix.X_OK) != nil) {
+			err = syscall.EACCES
 		}
-		if st.Mode&syscall.S_IFMT == syscall.S_IFDIR || unix.Access(p, unix.X_OK) != nil {
-			found = syscall.EACCES
-			continue
+		switch err {
+		case nil:
+			return p, nil
+		case syscall.EACCES:
+			found = err
+		case syscall.ENOENT, syscall.ESTALE, syscall.ENOTDIR, syscall.ENODEV, syscall.ETIMEDOUT:
+		default:
+			return "", err
 		}
-		return p, nil
 	}
 	return "", found
 }
