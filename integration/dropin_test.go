@@ -182,3 +182,16 @@ func TestTerminalStopSignalsNotForwarded(t *testing.T) {
 		t.Errorf("forwarded to the app:\n%s", r.stdout())
 	}
 }
+
+// TINI_VERBOSITY is read as tini reads it, garbage included ("loud" is 0,
+// errors only), and ginit says so once, whatever the level.
+func TestTiniVerbosityGarbage(t *testing.T) {
+	t.Parallel()
+	r := start(t, opts{args: helper("exit", "4"), env: []string{"TINI_VERBOSITY=loud"}})
+	if code := r.wait(); code != 4 {
+		t.Errorf("exit %d, want 4, the app's", code)
+	}
+	if !strings.Contains(r.stderr(), `TINI_VERBOSITY="loud"`) || strings.Count(r.stderr(), "\n") != 1 {
+		t.Errorf("want one warning line naming TINI_VERBOSITY, got %q", r.stderr())
+	}
+}
