@@ -19,8 +19,8 @@ print-ldflags:
 
 # Everything the tests need on a fresh Debian machine.
 deps:
-	@missing=; for p in busybox:busybox-static strace:strace tini:tini dumb-init:dumb-init catatonit:catatonit \
-		sidekiq:ruby-sidekiq redis-server:redis-server; do \
+	@missing=; for p in busybox:busybox-static strace:strace tini:tini tini-static:tini dumb-init:dumb-init catatonit:catatonit \
+		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server; do \
 		command -v $${p%%:*} >/dev/null || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
 	$(GO) mod download

@@ -164,8 +164,8 @@ func TestExecFailures(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "plain")
 	os.WriteFile(plain, []byte("data"), 0o644)
-	garbage := filepath.Join(dir, "garbage")
-	os.WriteFile(garbage, []byte{0, 1, 2, 3}, 0o755)
+	script := filepath.Join(dir, "script")
+	os.WriteFile(script, []byte("exit 5\n"), 0o755)
 	for _, tc := range []struct {
 		prog string
 		env  []string
@@ -176,7 +176,7 @@ func TestExecFailures(t *testing.T) {
 		{"/no/such/file", nil, 127, "no such file"},
 		{"/etc", nil, 126, "permission denied"},
 		{plain, nil, 126, "permission denied"},
-		{garbage, nil, 126, "not an executable format"},
+		{script, nil, 5, "no #! line"}, // run with /bin/sh, as execvp (tini) does
 		{"true", []string{"PATH="}, 127, "not found in $PATH"},
 	} {
 		r := start(t, opts{args: []string{tc.prog}, env: tc.env})
@@ -192,7 +192,9 @@ func TestExecFailures(t *testing.T) {
 func TestPassesStdinArgvEnvironment(t *testing.T) {
 	t.Parallel()
 	args := []string{"a b", `"quoted"`, "", "-v", "--", "ünï"}
-	r := start(t, opts{args: helper("passthrough", args...), stdin: strings.NewReader("hello\x00world"),
+	// "--" first: without it, tini's getopt (and so ginit's) takes the -v
+	// and the "--" that follow the program for its own.
+	r := start(t, opts{args: append([]string{"--"}, helper("passthrough", args...)...), stdin: strings.NewReader("hello\x00world"),
 		env: []string{"GINIT_TEST_VALUE=x=y z"}})
 	if code := r.wait(); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -291,7 +293,6 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"true"}, []string{"GINIT_GRACE=soon"}, "GINIT_GRACE"},
 		{[]string{"true"}, []string{"GINIT_SUBREAPER=maybe"}, "GINIT_SUBREAPER"},
 		{[]string{"true"}, []string{"GINIT_KILL_PROCESS_GROUP=2"}, "GINIT_KILL_PROCESS_GROUP"},
-		{[]string{"true"}, []string{"TINI_VERBOSITY=loud"}, "TINI_VERBOSITY"},
 		{[]string{"true"}, []string{"GINIT_LOG_FORMAT=xml"}, "GINIT_LOG_FORMAT"},
 	} {
 		r := start(t, opts{args: tc.args, env: tc.env, notNS: true})

@@ -75,6 +75,9 @@ func runHelper(name string, args []string) int {
 		fmt.Fprintln(os.Stderr, "closefds:", err)
 		return 1
 	}
+	if code, ok := dropinHelper(name, args); ok {
+		return code
+	}
 	fmt.Fprintln(os.Stderr, "unknown helper", name)
 	return 2
 }

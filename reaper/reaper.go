@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/ginit-dev/ginit/signals"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,10 +33,12 @@ func Code(ws syscall.WaitStatus) int {
 	return 255 // stopped or continued: not an exit; callers never see it
 }
 
-// Describe says how a process ended, for logs: "exited 3", "killed by SIGTERM".
+// Describe says how a process ended, for logs: "exited 3", "killed by
+// SIGTERM", "killed by SIGRTMIN+3". Names come from package signals, which
+// therefore must never import reaper.
 func Describe(ws syscall.WaitStatus) string {
 	if ws.Signaled() {
-		s := "killed by " + unix.SignalName(ws.Signal())
+		s := "killed by " + signals.Name(ws.Signal())
 		if ws.CoreDump() {
 			s += " (core dumped)"
 		}

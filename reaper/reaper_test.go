@@ -21,6 +21,10 @@ func TestCode(t *testing.T) {
 		{9, 137, "killed by SIGKILL"},
 		{10, 138, "killed by SIGUSR1"},
 		{11 | 0x80, 139, "killed by SIGSEGV (core dumped)"},
+		// Real-time signals have no name in unix.SignalName.
+		{34, 162, "killed by SIGRTMIN+0"},
+		{39, 167, "killed by SIGRTMIN+5"},
+		{64, 192, "killed by SIGRTMIN+30"},
 	} {
 		if got := Code(tc.ws); got != tc.code {
 			t.Errorf("Code(%#x) = %d, want %d", int(tc.ws), got, tc.code)

@@ -9,17 +9,34 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// notCaught are left to their default disposition. SIGKILL and SIGSTOP
-// cannot be caught. The synchronous faults belong to the Go runtime (a real
-// fault in ginit must crash it, not be forwarded), and tini leaves the same
-// set alone. 32, 33 and 34 (SIGRTMIN) are reserved by the C libraries and
-// the Go runtime, which lets no Go program catch them. SIGPROF never reaches os/signal: the Go runtime's
-// handler consumes it for its profiler, so ginit cannot forward it.
+// notCaught are left out of os/signal. SIGKILL and SIGSTOP cannot be
+// caught. 32, 33 and 34 (SIGRTMIN) are reserved by the C libraries and the
+// Go runtime, which lets no Go program catch them. SIGPROF never reaches
+// os/signal: the Go runtime's handler consumes it for its profiler, so
+// ginit cannot forward it. The faults are ignored instead (see Faults).
 var notCaught = map[syscall.Signal]bool{
 	unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGPROF: true,
-	unix.SIGFPE: true, unix.SIGILL: true, unix.SIGSEGV: true, unix.SIGBUS: true,
-	unix.SIGABRT: true, unix.SIGTRAP: true, unix.SIGSYS: true,
 	32: true, 33: true, 34: true,
+}
+
+// Faults are the synchronous fault signals. tini leaves them at their
+// default, so one that a process sends to it as PID 1 is dropped by the
+// kernel, and tini never forwards them. Go's default is a crash, and with
+// os/signal the runtime still crashes on one sent with sigqueue (it trusts
+// only SI_USER and SI_TKILL as "sent"), so ginit ignores them in the
+// kernel: every sent one is dropped, and a real fault in ginit still kills
+// it, as the kernel forces a synchronous fault through SIG_IGN.
+var Faults = []syscall.Signal{
+	unix.SIGILL, unix.SIGTRAP, unix.SIGABRT, unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV, unix.SIGSYS,
+}
+
+func isFault(sig syscall.Signal) bool {
+	for _, f := range Faults {
+		if f == sig {
+			return true
+		}
+	}
+	return false
 }
 
 // Caught lists every signal ginit installs a handler for, less those in
@@ -28,7 +45,7 @@ var notCaught = map[syscall.Signal]bool{
 func Caught(skip func(syscall.Signal) bool) []syscall.Signal {
 	var out []syscall.Signal
 	for s := syscall.Signal(1); s <= MaxSignal; s++ {
-		if !notCaught[s] && !skip(s) {
+		if !notCaught[s] && !isFault(s) && !skip(s) {
 			out = append(out, s)
 		}
 	}
@@ -44,7 +61,7 @@ func Forwarded(sig syscall.Signal) bool {
 	case unix.SIGCHLD, unix.SIGTTIN, unix.SIGTTOU:
 		return false
 	}
-	return !notCaught[sig] && sig >= 1 && sig <= MaxSignal
+	return !notCaught[sig] && !isFault(sig) && sig >= 1 && sig <= MaxSignal
 }
 
 // IsStop reports whether sig, after rewriting, begins a graceful stop.

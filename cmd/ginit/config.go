@@ -34,6 +34,11 @@ type config struct {
 	argv       []string
 
 	graceSet, logSet bool // given as flags, so the environment must not override
+	vFlags           int  // how many -v
+
+	// warnings found while parsing, for main to log once the logger exists:
+	// tini takes garbage in TINI_* without a word, ginit says so.
+	warnings []string
 }
 
 // usageError is bad input: main prints it, then the usage, and exits 1.
@@ -44,21 +49,52 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(parts ...string) error { return &usageError{strings.Join(parts, "")} }
 
 // parseArgs reads the command line (without argv[0]) and the environment.
-// Options end at "--" or at the first argument that is not an option, so
-// "ginit sh -c 'exit 3'" passes -c to sh. tini, through glibc's getopt,
-// would take -c for itself.
+//
+// Options are read first as tini reads them, through glibc's getopt: they
+// may stand after the program, and the first "--" ends them wherever it
+// stands, and is removed ("ginit -s prog -- a" runs "prog a", tini's
+// documented form). POSIXLY_CORRECT in the environment makes glibc stop at
+// the first non-option, so it does here too. Only where that reading fails,
+// which tini would refuse with exit 1, ginit reads options up to the
+// program alone, so "ginit sh -c 'exit 3'" passes -c to sh.
 func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, error) {
+	_, posix := lookupEnv("POSIXLY_CORRECT")
+	c, err := scanArgs(args, !posix)
+	if err != nil && !posix {
+		if c2, err2 := scanArgs(args, false); err2 == nil {
+			c, err = c2, nil
+		} else {
+			err = err2 // the error a reader sees first, before the program
+		}
+	}
+	if err != nil || c.action != actRun {
+		return c, err
+	}
+	if err := c.env(lookupEnv); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// scanArgs reads options as getopt does: with permute, an argument that is
+// not an option is set aside as the program's and the scan goes on, as
+// glibc does by default; without, the first one ends the options.
+func scanArgs(args []string, permute bool) (*config, error) {
 	c := &config{verbosity: 1, rewrites: signals.Rewrites{}}
-	vFlags := 0
-	i := 0
-	for ; i < len(args); i++ {
+	var prog []string
+	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
-			i++
+			prog = append(prog, args[i+1:]...)
 			break
 		}
 		if len(a) < 2 || a[0] != '-' {
-			break
+			if !permute {
+				prog = append(prog, args[i:]...)
+				break
+			}
+			prog = append(prog, a)
+			continue
 		}
 		next := func(opt string) (string, error) {
 			if i+1 >= len(args) {
@@ -71,7 +107,7 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, e
 		if strings.HasPrefix(a, "--") {
 			err = c.long(a, next)
 		} else {
-			err = c.shorts(a, next, &vFlags)
+			err = c.shorts(a, next)
 		}
 		if err != nil {
 			return nil, err
@@ -80,20 +116,17 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, e
 			return c, nil
 		}
 	}
-	if err := c.env(lookupEnv, vFlags); err != nil {
-		return nil, err
-	}
-	c.argv = args[i:]
-	if len(c.argv) == 0 {
+	if len(prog) == 0 {
 		return nil, usagef("no program given")
 	}
+	c.argv = prog
 	return c, nil
 }
 
 // shorts handles one argument of grouped short options ("-vvv", "-sg",
 // "-e3", "-p SIGKILL"), getopt-style: an option that takes a value takes the
 // rest of the argument, or else the next argument.
-func (c *config) shorts(a string, next func(string) (string, error), vFlags *int) error {
+func (c *config) shorts(a string, next func(string) (string, error)) error {
 	for j := 1; j < len(a); j++ {
 		opt := a[j]
 		value := func() (string, error) {
@@ -108,7 +141,7 @@ func (c *config) shorts(a string, next func(string) (string, error), vFlags *int
 		case 's':
 			c.subreaper = true
 		case 'v':
-			*vFlags++
+			c.vFlags++
 		case 'w':
 			c.warnOnReap = true
 		case 'g':
@@ -172,8 +205,8 @@ func (c *config) set(opt byte, v string) error {
 		}
 		c.pdeathSig = sig
 	case 'e':
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 255 {
+		n, ok := strtol(v)
+		if !ok || n < 0 || n > 255 {
 			return usagef("not a valid exit code for -e: ", strconv.Quote(v), " (0 to 255)")
 		}
 		c.remap[n] = true

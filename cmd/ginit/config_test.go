@@ -16,6 +16,39 @@ func env(kv ...string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
+// fields splits on spaces; a quoted part ('3 ', ' ') is one field.
+func fields(s string) []string {
+	var out []string
+	for i, part := range strings.Split(s, "'") {
+		if i%2 == 1 { // even when empty
+			out = append(out, part)
+		} else {
+			out = append(out, strings.Fields(part)...)
+		}
+	}
+	return out
+}
+
+func TestCNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int64
+		ok   bool
+		atoi int
+	}{
+		{"", 0, true, 0}, {"3", 3, true, 3}, {" 3", 3, true, 3}, {"\t+3", 3, true, 3}, {"-0", 0, true, 0},
+		{"3 ", 3, false, 3}, {"0x3", 0, false, 0}, {"loud", 0, false, 0}, {" ", 0, false, 0}, {"+", 0, false, 0},
+		{"9223372036854775807", 1<<63 - 1, true, -1}, {"99999999999999999999", 1<<63 - 1, true, -1},
+		{"-9223372036854775808", -1 << 63, true, 0}, {"-99999999999999999999", -1 << 63, true, 0},
+		{"4294967298", 4294967298, true, 2},
+	} {
+		n, ok := strtol(tc.in)
+		if n != tc.n || ok != tc.ok || atoi(tc.in) != tc.atoi {
+			t.Errorf("%q: strtol %d %v, atoi %d; want %d %v, %d", tc.in, n, ok, atoi(tc.in), tc.n, tc.ok, tc.atoi)
+		}
+	}
+}
+
 func TestParseArgs(t *testing.T) {
 	for _, tc := range []struct {
 		args  string
@@ -24,13 +57,32 @@ func TestParseArgs(t *testing.T) {
 	}{
 		{"sh -c x", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "sh -c x" && c.verbosity == 1 }},
 		{"-- sh -c x", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "sh -c x" }},
+		// tini's getopt: options after the program are tini's, and the first
+		// "--" ends them wherever it stands and is removed.
 		{"-s -g -w prog -s", nil, func(c *config) bool {
-			return c.subreaper && c.group && c.warnOnReap && strings.Join(c.argv, " ") == "prog -s"
+			return c.subreaper && c.group && c.warnOnReap && strings.Join(c.argv, " ") == "prog"
 		}},
+		{"-s echo -- hello", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "echo hello" && c.subreaper }},
+		{"echo hi --", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "echo hi" }},
+		{"-- echo -- hello", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "echo -- hello" }},
+		{"echo -v -- -v", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "echo -v" && c.verbosity == 2 }},
+		// POSIXLY_CORRECT: glibc stops at the first non-option.
+		{"-s echo -- hello", []string{"POSIXLY_CORRECT="}, func(c *config) bool { return strings.Join(c.argv, " ") == "echo -- hello" }},
+		// tini refuses these (-c is not its option); ginit reads up to the program.
+		{"sh -c x -s", nil, func(c *config) bool { return strings.Join(c.argv, " ") == "sh -c x -s" && !c.subreaper }},
+		{"prog -h", nil, func(c *config) bool { return c.action == actHelp }},
+		{"-e +3 -e '' -e -0 prog", nil, func(c *config) bool { return c.remap[3] && c.remap[0] }},
 		{"-sgw prog", nil, func(c *config) bool { return c.subreaper && c.group && c.warnOnReap }},
 		{"-vvv prog", nil, func(c *config) bool { return c.verbosity == 4 }},
 		{"-v -v prog", nil, func(c *config) bool { return c.verbosity == 3 }},
 		{"-v prog", []string{"TINI_VERBOSITY=0"}, func(c *config) bool { return c.verbosity == 0 }},
+		// TINI_VERBOSITY as tini's atoi reads it, with a warning for garbage.
+		{"prog", []string{"TINI_VERBOSITY=loud"}, func(c *config) bool { return c.verbosity == 0 && len(c.warnings) == 1 }},
+		{"prog", []string{"TINI_VERBOSITY=2x"}, func(c *config) bool { return c.verbosity == 2 && len(c.warnings) == 1 }},
+		{"prog", []string{"TINI_VERBOSITY= +3"}, func(c *config) bool { return c.verbosity == 3 && len(c.warnings) == 0 }},
+		{"prog", []string{"TINI_VERBOSITY=-2"}, func(c *config) bool { return c.verbosity == 0 && len(c.warnings) == 1 }},
+		{"prog", []string{"TINI_VERBOSITY="}, func(c *config) bool { return c.verbosity == 0 && len(c.warnings) == 1 }},
+		{"prog", []string{"TINI_VERBOSITY=3"}, func(c *config) bool { return c.verbosity == 3 && len(c.warnings) == 0 }},
 		{"-v prog", []string{"GINIT_VERBOSITY=0"}, func(c *config) bool { return c.verbosity == 2 }},
 		{"prog", []string{"GINIT_VERBOSITY=3", "TINI_VERBOSITY=0"}, func(c *config) bool { return c.verbosity == 3 }},
 		{"-e 3 -e143 -e 0 prog", nil, func(c *config) bool { return c.remap[3] && c.remap[143] && c.remap[0] && !c.remap[1] }},
@@ -62,7 +114,7 @@ func TestParseArgs(t *testing.T) {
 		{"--version", nil, func(c *config) bool { return c.action == actVersion }},
 		{"- x", nil, func(c *config) bool { return c.argv[0] == "-" }},
 	} {
-		c, err := parseArgs(strings.Fields(tc.args), env(tc.env...))
+		c, err := parseArgs(fields(tc.args), env(tc.env...))
 		if err != nil {
 			t.Errorf("%q %q: %v", tc.args, tc.env, err)
 			continue
@@ -100,11 +152,13 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-r TERM:65 prog", nil, "-r option"},
 		{"--log-format=yaml prog", nil, "log format"},
 		{"prog", []string{"GINIT_SUBREAPER=2"}, "GINIT_SUBREAPER"},
-		{"prog", []string{"TINI_VERBOSITY=x"}, "TINI_VERBOSITY"},
+		{"-e '3 ' prog", nil, "exit code"},
+		{"-e 0x3 prog", nil, "exit code"},
+		{"-e -- prog", nil, "exit code"}, // "--" is -e's value, as in getopt
 		{"prog", []string{"GINIT_VERBOSITY=-1"}, "GINIT_VERBOSITY"},
 		{"prog", []string{"GINIT_GRACE=later"}, "GINIT_GRACE"},
 	} {
-		_, err := parseArgs(strings.Fields(tc.args), env(tc.env...))
+		_, err := parseArgs(fields(tc.args), env(tc.env...))
 		if err == nil || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%q %q: error %v, want one naming %q", tc.args, tc.env, err, tc.msg)
 		}

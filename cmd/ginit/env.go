@@ -10,7 +10,7 @@ import (
 // present (even empty or "0"), and TINI_VERBOSITY replaces the level -v set.
 // Each GINIT_ twin, when present, wins over its TINI_ variable; it parses
 // booleans properly, and flags win over it.
-func (c *config) env(lookup func(string) (string, bool), vFlags int) error {
+func (c *config) env(lookup func(string) (string, bool)) error {
 	var err error
 	if c.subreaper, err = envSwitch(lookup, "SUBREAPER", c.subreaper); err != nil {
 		return err
@@ -18,17 +18,15 @@ func (c *config) env(lookup func(string) (string, bool), vFlags int) error {
 	if c.group, err = envSwitch(lookup, "KILL_PROCESS_GROUP", c.group); err != nil {
 		return err
 	}
-	c.verbosity = 1 + vFlags
+	c.verbosity = 1 + c.vFlags
 	if v, ok := lookup("GINIT_VERBOSITY"); ok {
-		if vFlags == 0 {
+		if c.vFlags == 0 {
 			if c.verbosity, err = envLevel("GINIT_VERBOSITY", v); err != nil {
 				return err
 			}
 		}
 	} else if v, ok := lookup("TINI_VERBOSITY"); ok {
-		if c.verbosity, err = envLevel("TINI_VERBOSITY", v); err != nil {
-			return err
-		}
+		c.verbosity = c.tiniLevel(v)
 	}
 	if v, ok := lookup("GINIT_GRACE"); ok && !c.graceSet {
 		if err := c.setGrace(v, "GINIT_GRACE"); err != nil {
@@ -69,8 +67,19 @@ func parseBool(v string) (bool, error) {
 	return false, usagef("bad boolean")
 }
 
-// envLevel parses a verbosity. tini's atoi would read "abc" as 0 and go
-// silent; ginit refuses it instead.
+// tiniLevel reads TINI_VERBOSITY with tini's atoi, so a value tini starts
+// with starts ginit too: "loud" is 0, "2x" is 2. Anything but a plain number
+// gets a warning; a level below 0 (tini: not even errors) is 0 here.
+func (c *config) tiniLevel(v string) int {
+	n := atoi(v)
+	if clean, ok := strtol(v); !ok || v == "" || int64(n) != clean || n < 0 {
+		c.warnings = append(c.warnings, "TINI_VERBOSITY="+strconv.Quote(v)+" is not a level from 0 to 4; read as "+
+			strconv.Itoa(max(n, 0))+", as tini reads it (C's atoi); set a number from 0 to 4, or GINIT_VERBOSITY, which is checked")
+	}
+	return max(n, 0)
+}
+
+// envLevel parses GINIT_VERBOSITY, strictly: a typo is an error, not silence.
 func envLevel(name, v string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || n < 0 {

@@ -9,6 +9,7 @@ package main
 import (
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -29,6 +30,14 @@ var (
 	// setting does not catch SIGURG at all, as runc does.
 	asyncPreemptOff = ""
 )
+
+// init locks the main goroutine to the main thread, where init functions
+// run: the parent-death signal is a property of each thread, and a
+// launcher's (unshare --kill-child's SIGKILL) sits on the main thread, the
+// one that ran execve. setUp must replace it there; see prctlPdeathsig.
+func init() {
+	runtime.LockOSThread()
+}
 
 func main() {
 	// First, before anything else: a PID 1 without a handler would never see
@@ -55,7 +64,13 @@ func run(sigs chan os.Signal) int {
 		return 0
 	}
 	log := &logger{level: cfg.verbosity, json: cfg.json, out: os.Stderr}
-	if err := setUp(cfg, log); err != nil {
+	for _, w := range cfg.warnings {
+		// Shown at any level: the level itself may be what was garbled.
+		log.log(lvlError, "warn", "config", w)
+	}
+	err = setUp(cfg, log)
+	runtime.UnlockOSThread() // the loop may run on any thread
+	if err != nil {
 		log.errorf("setup", err.Error())
 		return 1
 	}
@@ -76,6 +91,7 @@ func run(sigs chan os.Signal) int {
 // The channel is large: signal.Notify drops what does not fit, and standard
 // signals coalesce anyway, so one slot per signal number is enough.
 func catchSignals() chan os.Signal {
+	ignoreFaults()
 	ign := inheritedIgnored()
 	urgOK := urgIsOurs()
 	caught := signals.Caught(func(s syscall.Signal) bool {
@@ -88,6 +104,19 @@ func catchSignals() chan os.Signal {
 	}
 	signal.Notify(sigs, list...)
 	return sigs
+}
+
+// ignoreFaults sets the fault signals to SIG_IGN in the kernel, behind the
+// Go runtime's back, so that no process can crash PID 1 by sending one
+// (see signals.Faults). The child still starts with them at their default:
+// after fork the runtime resets every signal it had a handler for.
+func ignoreFaults() {
+	for _, s := range signals.Faults {
+		// The kernel's struct sigaction, handler first (as in
+		// inheritedIgnored); the rest zero: no flags, empty mask.
+		sa := [8]uintptr{1 /* SIG_IGN */}
+		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(s), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
+	}
 }
 
 // urgIsOurs reports whether every SIGURG ginit sees came from outside: the
@@ -130,7 +159,8 @@ func inheritedIgnored() uint64 {
 func setUp(cfg *config, log *logger) error {
 	if cfg.pdeathSig != 0 {
 		// Set on ginit itself, as tini does: when ginit's parent dies, ginit
-		// gets this signal and forwards it like any other.
+		// gets this signal and forwards it like any other. main runs on the
+		// main thread (see init), so this replaces what a launcher set.
 		if err := prctlPdeathsig(cfg.pdeathSig); err != nil {
 			return err
 		}
@@ -140,7 +170,7 @@ func setUp(cfg *config, log *logger) error {
 			return err
 		}
 	}
-	if os.Getpid() != 1 && !cfg.subreaper {
+	if os.Getpid() != 1 && !cfg.subreaper && !reaper.IsSubreaper() {
 		log.warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
 			"so it cannot reap them; run ginit as PID 1, or pass -s (or set GINIT_SUBREAPER=1 or TINI_SUBREAPER)")
 	}

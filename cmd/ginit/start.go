@@ -21,26 +21,50 @@ type execError struct {
 func (e *execError) Error() string { return e.msg }
 
 // startChild starts argv in its own process group, in the terminal's
-// foreground when stdin is a terminal, so Ctrl-C reaches it rather than ginit.
+// foreground when stdin is ginit's controlling terminal, so Ctrl-C reaches
+// it rather than ginit.
 //
 // syscall.ForkExec rather than os/exec: nothing may Wait on the child, since
 // the reaper collects it with wait4(-1). The child inherits ginit's
 // environment, file descriptors and its original signal mask (the runtime
 // restores it after fork); signals ginit handles are reset to their default.
-func startChild(argv []string) (int, error) {
+func startChild(argv []string, log *logger) (int, error) {
 	path, err := lookPath(argv[0])
-	if err == nil {
-		var pid int
-		pid, err = syscall.ForkExec(path, argv, &syscall.ProcAttr{
-			Env:   os.Environ(),
-			Files: []uintptr{0, 1, 2},
-			Sys:   &syscall.SysProcAttr{Setpgid: true, Foreground: isTerminal(0), Ctty: 0},
-		})
-		if err == nil {
-			return pid, nil
-		}
+	if err != nil {
+		return 0, execFailure(argv[0], err)
 	}
-	return 0, execFailure(argv[0], err)
+	pid, err := forkExec(path, argv)
+	if err == syscall.ENOEXEC {
+		// No #! line: glibc's execvp, and so tini, runs the file with
+		// /bin/sh as a shell script; a drop-in must too.
+		log.warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
+			"fix: make #!/bin/sh its first line", str("program", path))
+		pid, err = forkExec("/bin/sh", append([]string{"/bin/sh", path}, argv[1:]...))
+	}
+	if err != nil {
+		return 0, execFailure(argv[0], err)
+	}
+	return pid, nil
+}
+
+// forkExec starts path in a new process group. Only a controlling terminal
+// can give its foreground to the group: a terminal on stdin that is not
+// ginit's (after setsid) fails with ENOTTY, a hung-up one with ENXIO, and
+// tini goes on without the foreground for both, so ginit retries without.
+func forkExec(path string, argv []string) (int, error) {
+	fg := isControllingTerminal(0)
+	for {
+		pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
+			Env:   environ(),
+			Files: []uintptr{0, 1, 2},
+			Sys:   &syscall.SysProcAttr{Setpgid: true, Foreground: fg, Ctty: 0},
+		})
+		if fg && (err == syscall.ENOTTY || err == syscall.ENXIO) {
+			fg = false
+			continue
+		}
+		return pid, err
+	}
 }
 
 // execFailure maps an exec error to tini's exit codes: 127 not found,
@@ -56,15 +80,16 @@ func execFailure(name string, err error) error {
 	case syscall.EACCES:
 		return &execError{msg + "permission denied (not executable, a directory, or on a noexec mount)", 126}
 	case syscall.ENOEXEC:
-		return &execError{msg + "not an executable format (a script needs a #! line)", 126}
+		return &execError{msg + "not an executable format", 1}
 	}
 	return &execError{msg + err.Error(), 1}
 }
 
-// lookPath searches PATH as execvp does: a name with a slash is used as
-// given; an empty PATH entry means the current directory; a match that
-// cannot be run is skipped, but remembered, so "permission denied" wins
-// over "not found".
+// lookPath searches PATH as glibc's execvp does: a name with a slash is
+// used as given; an empty PATH entry means the name itself, in the current
+// directory; a match that cannot be run, or a directory that cannot be
+// searched, is skipped but remembered, so "permission denied" wins over
+// "not found"; an error execvp does not skip (ELOOP, say) ends the search.
 func lookPath(name string) (string, error) {
 	if strings.Contains(name, "/") {
 		return name, nil
@@ -78,24 +103,31 @@ func lookPath(name string) (string, error) {
 	}
 	found := error(syscall.ENOENT)
 	for dir := range strings.SplitSeq(pathEnv, ":") {
-		if dir == "" {
-			dir = "."
+		p := name
+		if dir != "" {
+			p = dir + "/" + name
 		}
-		p := dir + "/" + name
 		var st syscall.Stat_t
-		if syscall.Stat(p, &st) != nil {
-			continue
+		err := syscall.Stat(p, &st)
+		if err == nil && (st.Mode&syscall.S_IFMT == syscall.S_IFDIR || unix.Access(p, unix.X_OK) != nil) {
+			err = syscall.EACCES
 		}
-		if st.Mode&syscall.S_IFMT == syscall.S_IFDIR || unix.Access(p, unix.X_OK) != nil {
-			found = syscall.EACCES
-			continue
+		switch err {
+		case nil:
+			return p, nil
+		case syscall.EACCES:
+			found = err
+		case syscall.ENOENT, syscall.ESTALE, syscall.ENOTDIR, syscall.ENODEV, syscall.ETIMEDOUT:
+		default:
+			return "", err
 		}
-		return p, nil
 	}
 	return "", found
 }
 
-func isTerminal(fd int) bool {
-	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+// isControllingTerminal: tcgetpgrp works only on the caller's controlling
+// terminal (ENOTTY otherwise), which is what tcsetpgrp needs.
+func isControllingTerminal(fd int) bool {
+	_, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
 	return err == nil
 }

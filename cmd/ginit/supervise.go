@@ -90,7 +90,7 @@ type supervisor struct {
 
 // run supervises until ginit should exit, and returns the exit code.
 func (s *supervisor) run() (int, error) {
-	pid, err := startChild(s.cfg.argv)
+	pid, err := startChild(s.cfg.argv, s.log)
 	if err != nil {
 		return 0, err
 	}
@@ -124,6 +124,9 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	if sig == syscall.SIGCHLD {
 		s.reap()
 		return
+	}
+	if !signals.Forwarded(sig) {
+		return // SIGTTIN, SIGTTOU: caught only so that ginit is never stopped; tini drops them too
 	}
 	out, ok := s.cfg.rewrites.Apply(sig)
 	if !ok {

@@ -6,6 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// prctlPdeathsig sets the parent-death signal of the calling thread, which
+// must be the main thread (see init in main.go): the kernel sends each
+// thread's own, and a launcher's sits on the main thread.
 func prctlPdeathsig(sig syscall.Signal) error {
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(sig), 0, 0, 0); err != nil {
 		return &usageError{"cannot set the parent-death signal: " + err.Error()}
@@ -25,7 +28,9 @@ Usage: ginit [OPTIONS] [--] PROGRAM [ARGS...] | --version
 
 Runs PROGRAM as its child, forwards signals to it, reaps zombies, and on
 shutdown lets PROGRAM and what it left behind finish before SIGKILL.
-Options end at the first argument that is not one, or at --.
+Options are read as tini reads them: they may follow PROGRAM, and the first
+-- ends them wherever it stands. Put -- before PROGRAM to pass everything
+after it untouched.
 
 tini's options:
   --version          Show version and exit.
