@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 )
 
 // `go install .../cmd/ginit@VERSION` and a plain `go build` give a ginit
