@@ -1,4 +1,4 @@
-# ginit: make build | test | demo | bench | lint | fuzz | release
+# ginit: make build | test | demo | bench | lint | fuzz | release | deb | image
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
@@ -17,21 +17,25 @@ build:
 print-ldflags:
 	@echo '$(LDFLAGS)'
 
-# Everything the tests need on a fresh Debian machine.
+# Everything the tests need on a fresh Debian machine: COMMAND:PACKAGE
+# pairs, installed when the command is missing, and said so first.
 deps:
 	@missing=; for p in busybox:busybox-static strace:strace tini:tini tini-static:tini dumb-init:dumb-init catatonit:catatonit \
-		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server; do \
+		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg; do \
 		command -v $${p%%:*} >/dev/null || missing="$$missing $${p#*:}"; done; \
-	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; fi
-	$(GO) mod download
+	if [ -n "$$missing" ]; then echo "make deps: installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "make deps: the Debian packages the tests use are installed"; fi
+	@echo "make deps: go mod download (golang.org/x/sys)"; $(GO) mod download
 
 # -v so that every skipped test's reason reaches the log; the filter keeps
-# the package results, failures and SKIP lines, and pipefail keeps the status.
+# each test's result line, package results, SKIP lines and t.Log lines, and
+# pipefail keeps the status. The last line counts the results.
 test: deps build
 	$(GO) vet ./...
 	@log=$$(mktemp); set -o pipefail; \
 	$(GO) test -count=1 -v ./... 2>&1 | tee $$log | \
-		grep -E --line-buffered '^(ok|FAIL|--- FAIL|--- SKIP|panic:)|SKIP:|^\s+\S+_test\.go:[0-9]+: '; \
+		grep -E --line-buffered '^(ok|FAIL|panic:)|^\s*--- (PASS|FAIL|SKIP)|SKIP:|^\s+\S+_test\.go:[0-9]+: '; \
 	status=$$?; \
 	awk '/^ *--- PASS/{p++} /^ *--- FAIL/{f++} /^ *--- SKIP/{s++} \
 		END{printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' $$log; \
@@ -57,10 +61,12 @@ lint:
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
-# Static binaries for every platform ginit ships on, and their SHA-256 sums.
-# -trimpath and -buildvcs=false with the version stamped from git make two
-# builds of one commit byte-identical.
+# Static binaries for every platform ginit ships on, Debian packages for
+# amd64 and arm64, and their SHA-256 sums. -trimpath and -buildvcs=false
+# with the version stamped from git make two builds of one commit
+# byte-identical; deb.sh does the same for the packages.
 PLATFORMS := amd64 arm64 armv7 386 ppc64le s390x
+DEB_PLATFORMS := amd64 arm64
 DIST ?= dist
 release:
 	rm -rf $(DIST) && mkdir -p $(DIST)
@@ -69,7 +75,23 @@ release:
 		GOOS=linux GOARCH=$$arch GOARM=$$arm $(GO) build -trimpath -buildvcs=false \
 			-ldflags '$(LDFLAGS)' -o $(DIST)/ginit-linux-$$p ./cmd/ginit || exit 1; \
 	done
-	cd $(DIST) && sha256sum ginit-linux-* > SHA256SUMS
+	for p in $(filter $(DEB_PLATFORMS),$(PLATFORMS)); do \
+		packaging/deb.sh $(DIST)/ginit-linux-$$p $$p $(DEBVERSION) $(DIST) >/dev/null || exit 1; done
+	cd $(DIST) && sha256sum ginit-linux-* $$(ls | grep '\.deb$$') > SHA256SUMS
+
+# Debian's version syntax: no leading v, and ~ where git describe has -, so
+# that 0.1.0~dev sorts before 0.1.0.
+DEBVERSION ?= $(shell echo '$(VERSION)' | sed -e 's/^v//' -e 's/-/~/g')
+DEBARCH ?= $(shell dpkg --print-architecture 2>/dev/null || $(GO) env GOARCH)
+.PHONY: deb image
+# ginit_VERSION_ARCH.deb for this machine's architecture, in dist/.
+deb: build
+	packaging/deb.sh $(OUT) $(DEBARCH) $(DEBVERSION) $(DIST)
+
+# The image that holds only ginit, for COPY --from=ginit /ginit /ginit.
+IMAGE ?= ginit
+image: build
+	docker build -t $(IMAGE):latest -t $(IMAGE):$(subst +,_,$(VERSION)) --build-arg BIN=$(OUT) .
 
 # ginit beside tini, dumb-init and catatonit (deps installs them) and Go's
 # own floor, interleaved in one run; about two minutes. See the README, Performance.

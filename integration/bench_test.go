@@ -9,7 +9,8 @@ import (
 
 // TestBenchQuick runs the bench once, briefly, against the ginit under
 // test: it proves that `make bench` works and shows its table in the log.
-// It asserts no timing: a few rounds on a shared machine measure nothing.
+// It asserts no timing: a few rounds on a shared machine measure nothing,
+// and the bench prints measurements and ratios, never a pass or fail.
 func TestBenchQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SKIP: -short: the quick bench takes several seconds")
@@ -30,7 +31,7 @@ func TestBenchQuick(t *testing.T) {
 		t.Fatalf("bench: %v", err)
 	}
 	for _, want := range []string{"start-up overhead", "resident memory, idle", "signal latency, median",
-		"reap 2000 orphans", "idle wake-ups", "binary size", "targets, ginit/tini"} {
+		"reap 2000 orphans", "idle wake-ups", "binary size"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the table has no row %q", want)
 		}
@@ -43,6 +44,9 @@ func TestBenchQuick(t *testing.T) {
 	}
 	if header == "" {
 		t.Fatalf("no table header naming ginit and the Go floor")
+	}
+	if strings.Contains(string(out), "NOT met") || strings.Contains(string(out), "targets") {
+		t.Errorf("the bench printed a verdict; it prints measurements and ratios only")
 	}
 	// A missing init must say so, never drop out of the table silently.
 	for _, init := range []string{"tini", "tini-static", "dumb-init", "catatonit"} {

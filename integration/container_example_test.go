@@ -12,9 +12,14 @@ import (
 	"time"
 )
 
-// Dockerfile.example's final stage, built for real: its base image cannot be
-// pulled here, so FROM becomes scratch with a static busybox, and the COPY
-// from the build stage takes the ginit built by TestMain.
+// Dockerfile.example, the text users copy, built both ways it offers, from
+// local images only. What the test substitutes, and nothing else:
+// debian:bookworm-slim becomes a FROM scratch image with a static busybox;
+// golang:1.26 becomes `docker import` of this machine's Go toolchain, with
+// ENV GOPROXY=file:///proxy and the module proxy of modproxy_test.go copied
+// in (the checkout at HEAD's pseudo-version); the ginit image is the
+// repository's Dockerfile built with the ginit under test, under a unique
+// tag given to the stage name ginit.
 func TestDockerfileExample(t *testing.T) {
 	dockerImage(t) // skips without Docker
 	t.Parallel()
@@ -22,51 +27,76 @@ func TestDockerfileExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(string(src), "\n")
-	last := -1
-	for i, l := range lines {
-		if strings.HasPrefix(l, "FROM ") {
-			last = i
+	if !strings.Contains(string(src), "COPY --from=ginit /ginit /ginit") ||
+		!strings.Contains(string(src), `ENTRYPOINT ["/ginit"`) {
+		t.Fatalf("Dockerfile.example lacks the COPY --from=ginit line or ginit's ENTRYPOINT")
+	}
+	base := baseImage(t)
+	t.Run("image", func(t *testing.T) {
+		img := ginitOnlyImage(t)
+		if out := docker(t, "run", "--rm", img); !strings.HasPrefix(out, "ginit version ") {
+			t.Errorf("docker run of the ginit image printed %q, want its version", out)
 		}
-	}
-	var df []string
-	for _, l := range lines[last:] {
-		switch {
-		case strings.HasPrefix(l, "FROM "):
-			df = append(df, "FROM scratch", "COPY busybox /bin/busybox", `RUN ["/bin/busybox", "--install", "-s", "/bin"]`)
-		case strings.HasPrefix(l, "COPY --from=ginit /ginit /ginit"):
-			df = append(df, "COPY ginit /ginit")
-		case strings.HasPrefix(l, "COPY --from"):
-			t.Fatalf("Dockerfile.example's final stage copies something else from the build: %q", l)
-		default:
-			df = append(df, l)
+		df := "FROM " + img + " AS ginit\n" + strings.ReplaceAll(string(src), "FROM debian:bookworm-slim", "FROM "+base)
+		buildExample(t, df, nil, nil)
+	})
+	t.Run("go-install", func(t *testing.T) {
+		proxy, ver := moduleProxy(t)
+		goimg := goImage(t)
+		var lines []string
+		n := 0
+		for _, l := range strings.Split(string(src), "\n") {
+			if rest, ok := strings.CutPrefix(l, "# FROM golang:"); ok || n > 0 && strings.HasPrefix(l, "# ") && n < 4 {
+				if ok {
+					_, stage, _ := strings.Cut(rest, " AS ")
+					l = "FROM " + goimg + " AS " + stage + "\nCOPY proxy /proxy\nENV GOPROXY=file:///proxy GOSUMDB=off"
+				} else {
+					l = strings.TrimPrefix(l, "# ")
+				}
+				n++
+			}
+			lines = append(lines, strings.Replace(l, "FROM debian:bookworm-slim", "FROM "+base, 1))
 		}
-	}
-	if !strings.Contains(string(src), `ENTRYPOINT ["/ginit"`) {
-		t.Fatalf("Dockerfile.example sets no ginit ENTRYPOINT")
-	}
+		if n != 4 {
+			t.Fatalf("Dockerfile.example: the go install stage is not four commented lines starting at '# FROM golang:'")
+		}
+		out := buildExample(t, strings.Join(lines, "\n"), []string{"--build-arg", "GINIT_VERSION=" + ver}, func(ctx string) {
+			if err := runCmd("", nil, "cp", "-r", proxy, filepath.Join(ctx, "proxy")); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if want := "ginit version " + ver + " - git." + proxyCommit[:7]; !strings.Contains(out, want) {
+			t.Errorf("the go-installed ginit does not say %q", want)
+		}
+	})
+}
+
+// buildExample builds a Dockerfile in a fresh context, runs the image as
+// the example means (docker stop of its sh loop) and returns the image's
+// `ginit --version`.
+func buildExample(t *testing.T, dockerfile string, buildArgs []string, fill func(dir string)) string {
+	t.Helper()
 	dir := t.TempDir()
-	busybox, _ := exec.LookPath("busybox")
-	for _, f := range [][2]string{{ginit, "ginit"}, {busybox, "busybox"}} {
-		if out, err := exec.Command("cp", f[0], filepath.Join(dir, f[1])).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %s", err, out)
-		}
+	if fill != nil {
+		fill(dir)
 	}
-	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(strings.Join(df, "\n")), 0o644)
-	tag := fmt.Sprintf("ginit-example:%d", rand.Uint32())
-	docker(t, "build", "-q", "-t", tag, dir)
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644)
+	tag := fmt.Sprintf("ginit-example-%d", rand.Uint32())
+	args := append([]string{"build", "-q", "-t", tag}, buildArgs...)
+	docker(t, append(args, dir)...)
 	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
 
+	version := docker(t, "run", "--rm", "--entrypoint", "/ginit", tag, "--version")
 	c := container(t, tag)
 	logs(t, c, "app running")
 	docker(t, "stop", "-t", "30", c)
 	if code := exitCodeOf(t, c); code != "143" {
 		t.Errorf("exit code %s, want 143 (sh killed by SIGTERM)", code)
 	}
-	out := logs(t, c, "ginit exiting")
-	if !strings.Contains(out, "grace_ms=8000") {
+	if out := logs(t, c, "ginit exiting"); !strings.Contains(out, "grace_ms=8000") {
 		t.Errorf("the ENTRYPOINT's --grace did not reach ginit:\n%s", out)
 	}
+	return version
 }
 
 // docker-compose: entrypoint and stop_grace_period, as the README shows them.

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// Two release builds of one commit, from two checkouts in different places
+// Two release builds of one commit, binaries and Debian packages, from two checkouts in different places
 // with separate build caches, are byte-identical: anyone can rebuild a
 // release and compare its SHA256SUMS.
 func TestReleaseIsReproducible(t *testing.T) {
@@ -46,7 +46,12 @@ func TestReleaseIsReproducible(t *testing.T) {
 			}
 		}
 	}
-	if !bytes.Equal(sums[0], sums[1]) || !strings.Contains(string(sums[0]), "ginit-linux-arm64") {
+	for _, want := range []string{"ginit-linux-arm64", "_amd64.deb", "_arm64.deb"} {
+		if !strings.Contains(string(sums[0]), want) {
+			t.Errorf("SHA256SUMS has no %s:\n%s", want, sums[0])
+		}
+	}
+	if !bytes.Equal(sums[0], sums[1]) {
 		t.Errorf("two builds differ:\n%s\n%s", sums[0], sums[1])
 	}
 }

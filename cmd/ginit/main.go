@@ -18,7 +18,8 @@ import (
 	"github.com/ginit-dev/ginit/signals"
 )
 
-// Set by the Makefile.
+// Set by the Makefile. Unstamped, versionAndCommit reads what the go
+// command recorded instead.
 var (
 	version = "dev"
 	commit  = "unknown"
@@ -28,6 +29,10 @@ var (
 	// SIGURG to preempt goroutines, indistinguishable from a SIGURG meant for
 	// the child; ginit's one loop never needs preempting. A build without the
 	// setting does not catch SIGURG at all, as runc does.
+	//
+	// Not a //go:debug directive: the go command (1.26) refuses
+	// "//go:debug asyncpreemptoff=1" as an unknown setting, in source and
+	// in go.mod alike (golang/go#71283), so only -ldflags can set it.
 	asyncPreemptOff = ""
 )
 

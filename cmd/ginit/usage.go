@@ -19,11 +19,13 @@ func prctlPdeathsig(sig syscall.Signal) error {
 // versionLine names ginit and keeps tini's shape ("NAME version V - git.C"),
 // which dockerd parses for `docker info` when ginit is its --init-path.
 func versionLine() string {
-	return "ginit version " + version + " - git." + commit + "\n"
+	v, c := versionAndCommit()
+	return "ginit version " + v + " - git." + c + "\n"
 }
 
 func usage() string {
-	return `ginit (` + version + `)
+	v, _ := versionAndCommit()
+	return `ginit (` + v + `)
 Usage: ginit [OPTIONS] [--] PROGRAM [ARGS...] | --version
 
 Runs PROGRAM as its child, forwards signals to it, reaps zombies, and on

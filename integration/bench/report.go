@@ -32,7 +32,6 @@ type row struct {
 	base   string                 // the column ratios are to
 	value  func(*subject) float64 // in the row's unit
 	format func(float64) string   // value with its unit
-	target float64                // ginit/base must be <= target; 0: none
 }
 
 func us(v float64) string  { return fmt.Sprintf("%.0f µs", v) }
@@ -40,20 +39,20 @@ func us1(v float64) string { return fmt.Sprintf("%.1f µs", v) }
 
 func (b *bench) rows() []row {
 	return []row{
-		{"start-up overhead", "startup", "tini", b.overhead, us, 2.5},
+		{"start-up overhead", "startup", "tini", b.overhead, us},
 		{"resident memory, idle", "idle", "tini", func(s *subject) float64 { return float64(s.rssKB) },
-			func(v float64) string { return fmt.Sprintf("%.0f KiB", v) }, 3},
+			func(v float64) string { return fmt.Sprintf("%.0f KiB", v) }},
 		{"threads, idle", "idle", "", func(s *subject) float64 { return float64(s.threads) },
-			func(v float64) string { return fmt.Sprintf("%.0f", v) }, 0},
-		{"signal latency, median", "latency", "tini", func(s *subject) float64 { return usOf(median(s.latency)) }, us1, 1.3},
-		{"signal latency, p99", "latency", "tini", func(s *subject) float64 { return usOf(quantile(s.latency, 0.99)) }, us1, 0},
+			func(v float64) string { return fmt.Sprintf("%.0f", v) }},
+		{"signal latency, median", "latency", "tini", func(s *subject) float64 { return usOf(median(s.latency)) }, us1},
+		{"signal latency, p99", "latency", "tini", func(s *subject) float64 { return usOf(quantile(s.latency, 0.99)) }, us1},
 		{fmt.Sprintf("reap %d orphans", b.cfg.orphans), "storm", "tini",
 			func(s *subject) float64 { return float64(median(s.storms).Microseconds()) / 1000 },
-			func(v float64) string { return fmt.Sprintf("%.1f ms", v) }, 0},
+			func(v float64) string { return fmt.Sprintf("%.1f ms", v) }},
 		{"idle wake-ups", "idle", "tini", func(s *subject) float64 { return s.wakeups },
-			func(v float64) string { return fmt.Sprintf("%.1f /s", v) }, 1},
+			func(v float64) string { return fmt.Sprintf("%.1f /s", v) }},
 		{"binary size", "size", "tini-static", func(s *subject) float64 { return float64(s.size) / 1024 },
-			func(v float64) string { return fmt.Sprintf("%.0f KiB", v) }, 2.5},
+			func(v float64) string { return fmt.Sprintf("%.0f KiB", v) }},
 	}
 }
 
@@ -113,67 +112,6 @@ func (b *bench) report(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "start-up overhead: median of INIT -- /bin/true less the median of /bin/true; for the Go floor, which runs no child,\n")
 	fmt.Fprintf(w, "the empty program's median less exit0's. Go min-init: os/signal for every signal, fork, forward, reap; nothing more\n")
-	b.targets(w, rows)
-}
-
-// targets says, for each of the targets, whether ginit meets it,
-// and where Go's floor alone already misses it.
-func (b *bench) targets(w io.Writer, rows []row) {
-	g, floor, mini := b.column("ginit"), b.column("Go floor"), b.column("Go min-init")
-	fmt.Fprintf(w, "\ntargets, ginit/tini in this run:\n")
-	for _, r := range rows {
-		if r.target == 0 {
-			continue
-		}
-		base := b.column(r.base)
-		if !g.measured[r.metric] {
-			continue // a phase left out with -phases
-		}
-		if base == nil || !base.measured[r.metric] {
-			fmt.Fprintf(w, "  %-24s SKIP: no %s in this run to compare with\n", r.label, r.base)
-			continue
-		}
-		bv := r.value(base)
-		ratio := func(s *subject) (float64, bool) {
-			if s == nil || !s.measured[r.metric] || bv <= 0 {
-				return 0, false
-			}
-			return r.value(s) / bv, true
-		}
-		gr, ok := ratio(g)
-		limit := fmt.Sprintf("<= %.1fx", r.target)
-		met := ok && gr <= r.target
-		verdict := fmt.Sprintf("%.2fx", gr)
-		if r.label == "idle wake-ups" {
-			// Here the target is tini's own rate, and zero is the aim.
-			limit = "<= tini " + r.format(bv)
-			met = r.value(g) <= bv
-			verdict = r.format(r.value(g))
-		} else if !ok {
-			verdict, met = "n/a (tini measured 0)", r.value(g) == 0
-		}
-		state := "met"
-		if !met {
-			state = "NOT met"
-		}
-		var why []string
-		for _, f := range []*subject{floor, mini} {
-			if f == nil || !f.measured[r.metric] {
-				continue
-			}
-			if r.label == "idle wake-ups" {
-				why = append(why, f.name+" "+r.format(r.value(f)))
-			} else if fr, ok := ratio(f); ok {
-				why = append(why, fmt.Sprintf("%s %.2fx", f.name, fr))
-			}
-		}
-		if fr, ok := ratio(floor); ok && !met && fr > r.target {
-			state = "NOT met: Go's floor alone is over it"
-		} else if fr, ok := ratio(mini); ok && !met && fr > r.target {
-			state = "NOT met: the least Go init is over it"
-		}
-		fmt.Fprintf(w, "  %-24s %-14s %-22s %-40s %s\n", r.label, verdict, limit, state, strings.Join(why, ", "))
-	}
 }
 
 func names(ss []*subject) []string {
