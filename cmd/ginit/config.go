@@ -34,6 +34,8 @@ type config struct {
 	argv       []string
 
 	graceSet, logSet bool // given as flags, so the environment must not override
+
+	noSubreaper bool // GINIT_SUBREAPER=0: not even when ginit is not PID 1
 }
 
 // usageError is bad input: main prints it, then the usage, and exits 1.

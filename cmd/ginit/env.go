@@ -15,6 +15,8 @@ func (c *config) env(lookup func(string) (string, bool), vFlags int) error {
 	if c.subreaper, err = envSwitch(lookup, "SUBREAPER", c.subreaper); err != nil {
 		return err
 	}
+	_, ginitSet := lookup("GINIT_SUBREAPER")
+	c.noSubreaper = ginitSet && !c.subreaper // only an explicit off stops the default (behind.go)
 	if c.group, err = envSwitch(lookup, "KILL_PROCESS_GROUP", c.group); err != nil {
 		return err
 	}

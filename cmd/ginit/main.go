@@ -40,7 +40,8 @@ func main() {
 func run(sigs chan os.Signal) int {
 	cfg, err := parseArgs(os.Args[1:], os.LookupEnv)
 	if err != nil {
-		os.Stderr.WriteString("ginit: " + err.Error() + "\n" + usage())
+		// One line: the usage text would push the problem off a log viewer's screen.
+		os.Stderr.WriteString("ginit: " + err.Error() + "; see ginit --help\n")
 		return 1
 	}
 	switch cfg.action {
@@ -56,13 +57,13 @@ func run(sigs chan os.Signal) int {
 	}
 	log := &logger{level: cfg.verbosity, json: cfg.json, out: os.Stderr}
 	if err := setUp(cfg, log); err != nil {
-		log.errorf("setup", err.Error())
+		log.errorf("setup", "cannot set up", str("error", err.Error()))
 		return 1
 	}
 	s := &supervisor{cfg: cfg, log: log, sigs: sigs}
 	code, err := s.run()
 	if err != nil {
-		log.errorf("exec", err.Error())
+		log.errorf("exec", "cannot start the program", str("error", err.Error()))
 		if e, ok := err.(*execError); ok {
 			return e.code
 		}
@@ -140,7 +141,8 @@ func setUp(cfg *config, log *logger) error {
 			return err
 		}
 	}
-	if os.Getpid() != 1 && !cfg.subreaper {
+	subreaper := cfg.subreaper || defaultSubreaper(cfg, log)
+	if os.Getpid() != 1 && !subreaper {
 		log.warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
 			"so it cannot reap them; run ginit as PID 1, or pass -s (or set GINIT_SUBREAPER=1 or TINI_SUBREAPER)")
 	}
