@@ -66,6 +66,8 @@ func runHelper(name string, args []string) int {
 		return sigconf(args)
 	case "mainexit":
 		return mainExit()
+	case "named": // named NAME: call itself NAME (comm), then run as a worker
+		return named(args[0])
 	case "closefds": // close the fds in GINIT_TEST_CLOSE, then become argv
 		for _, n := range strings.Split(os.Getenv("GINIT_TEST_CLOSE"), ",") {
 			fd, _ := strconv.Atoi(n)

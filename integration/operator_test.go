@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -37,5 +39,62 @@ func TestBehindTini(t *testing.T) {
 				t.Errorf("subreaper warning shown: %v, want %v:\n%s", warned, !tc.kept, r.stderr())
 			}
 		})
+	}
+}
+
+// named renames the process (its comm, what ginit logs), then runs as a
+// worker with a short job.
+func named(name string) int {
+	if err := os.WriteFile("/proc/self/comm", []byte(name), 0); err != nil {
+		fmt.Println("named:", err)
+		return 1
+	}
+	return worker(10)
+}
+
+// A process names itself: its name must not fake a list entry in a text
+// log, nor carry a control byte to the terminal; in JSON it is kept exact.
+func TestHostileProcessNames(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"x),99(evil", "a\rb=c d", "\x1b[2Jx,y"} {
+		for _, format := range []string{"text", "json"} {
+			r := start(t, opts{args: append([]string{"--log-format", format}, helper("bg", append([]string{"0"}, helper("named", name)...)...)...)})
+			r.expect("left behind")
+			r.wait()
+			stderr := r.stderr()
+			if !strings.Contains(r.stdout(), "worker: job done") {
+				t.Fatalf("%q: the worker was not drained:\n%s", name, stderr)
+			}
+			if strings.ContainsAny(stderr, "\r\x1b") {
+				t.Errorf("%s: a control byte of %q reached the log:\n%q", format, name, stderr)
+			}
+			if format == "text" {
+				_, after, _ := strings.Cut(stderr, " sent_to=")
+				value, _, _ := strings.Cut(after, " ")
+				if items := strings.Split(value, ","); len(items) != 1 || !strings.HasSuffix(value, ")") {
+					t.Errorf("%q: sent_to=%s is not one entry:\n%s", name, value, stderr)
+				}
+				continue
+			}
+			found := false
+			for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+				var m struct {
+					Event  string
+					SentTo []struct {
+						Pid int
+						Cmd string
+					} `json:"sent_to"`
+				}
+				if err := json.Unmarshal([]byte(line), &m); err != nil {
+					t.Fatalf("not JSON: %q: %v", line, err)
+				}
+				for _, p := range m.SentTo {
+					found = found || p.Cmd == name
+				}
+			}
+			if !found {
+				t.Errorf("json: no sent_to entry with cmd %q:\n%s", name, stderr)
+			}
+		}
 	}
 }

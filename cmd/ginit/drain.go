@@ -101,12 +101,7 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 // at the top of a tree that has not had it (proctab.Tops decides), and
 // reports what it did.
 func (s *supervisor) signalTops(msg string) {
-	held := s.sortedHeld()
-	procs := make([]proctab.Proc, len(held))
-	for i, h := range held {
-		procs[i] = h.Proc
-	}
-	send, spared, left := proctab.Tops(procs, os.Getpid(), func(id proctab.ID) bool { return s.signalled[id] })
+	send, spared, left := proctab.Tops(s.heldProcs(), os.Getpid(), func(id proctab.ID) bool { return s.signalled[id] })
 	for _, p := range send {
 		s.signalled[p.ID()] = true
 		h := s.held[p.Pid]
@@ -115,8 +110,8 @@ func (s *supervisor) signalTops(msg string) {
 		}
 		h.Signal(syscall.SIGCONT)
 	}
-	s.log.report("drain", msg, append([]field{str("signal", signals.Name(s.drain.sig)), str("sent_to", names(send)),
-		str("already_signalled", names(spared)), str("left_to_parent", names(left)),
+	s.log.report("drain", msg, append([]field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", send),
+		procs("already_signalled", spared), procs("left_to_parent", left),
 		num("count", len(send)+len(spared)+len(left))}, s.deadlineFields("bound_ms")...)...)
 }
 
@@ -146,7 +141,7 @@ func (s *supervisor) adopt(parent int) {
 	}
 	if len(sent) > 0 && s.drain.line() {
 		s.log.report("drain", "parent exited; draining what it left", num("parent", parent),
-			str("signal", signals.Name(s.drain.sig)), str("sent_to", names(sent)))
+			str("signal", signals.Name(s.drain.sig)), procs("sent_to", sent))
 	}
 }
 

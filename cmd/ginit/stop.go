@@ -117,7 +117,7 @@ func (s *supervisor) killAll() {
 		h.Signal(syscall.SIGKILL)
 		if !s.killedIDs[h.ID()] {
 			s.killedIDs[h.ID()] = true
-			s.killed = append(s.killed, h.Name())
+			s.killed = append(s.killed, h.Proc)
 		}
 	}
 }
@@ -132,14 +132,6 @@ func (s *supervisor) list() ([]proctab.Proc, error) {
 		s.view = v
 	}
 	return s.view.List()
-}
-
-// list joins up to listMax items, and says how many more there were.
-func list(items []string) string {
-	if len(items) > listMax {
-		return strings.Join(items[:listMax], ",") + ",+" + strconv.Itoa(len(items)-listMax) + " more"
-	}
-	return strings.Join(items, ",")
 }
 
 // baseName is argv[0] without its directory: the child's name in logs

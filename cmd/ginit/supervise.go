@@ -83,7 +83,7 @@ type supervisor struct {
 	deadline     alarm
 	deadlineWhy  string // which deadline: "--grace 28s", "the drain's default bound (30s)"
 	status       alarm
-	killed       []string // what ginit's SIGKILL reached
+	killed       []proctab.Proc // what ginit's SIGKILL reached
 	killedIDs    map[proctab.ID]bool
 	killedInStop bool
 }
@@ -195,7 +195,7 @@ func (s *supervisor) onDeadline() {
 	s.deadline.stop()
 	if s.phase == killing {
 		s.log.warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them",
-			str("left", list(s.heldNames())), num("count", len(s.held)), str("bound", "after SIGKILL, "+afterKill.String()))
+			procs("left", s.heldProcs()), num("count", len(s.held)), str("bound", "after SIGKILL, "+afterKill.String()))
 		s.finish()
 		return
 	}
@@ -207,7 +207,7 @@ func (s *supervisor) onDeadline() {
 	if s.stop.begun() {
 		since = s.stop.at
 	}
-	s.log.warn("kill", "deadline passed; sent SIGKILL to everything left", str("killed", list(s.killed)),
+	s.log.warn("kill", "deadline passed; sent SIGKILL to everything left", procs("killed", s.killed),
 		num("count", len(s.killed)), str("deadline", why), ms("after_ms", time.Since(since)))
 	if len(s.killed) == 0 {
 		s.killedInStop = false
