@@ -36,6 +36,9 @@ type config struct {
 	graceSet, logSet bool // given as flags, so the environment must not override
 
 	noSubreaper bool // GINIT_SUBREAPER=0: not even when ginit is not PID 1
+
+	stopDelay time.Duration // --stop-delay (delay.go)
+	delaySet  bool
 }
 
 // usageError is bad input: main prints it, then the usage, and exits 1.
@@ -88,6 +91,9 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, e
 	c.argv = args[i:]
 	if len(c.argv) == 0 {
 		return nil, usagef("no program given")
+	}
+	if err := c.checkDelay(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -145,7 +151,7 @@ func (c *config) long(a string, next func(string) (string, error)) error {
 	case "--help":
 		c.action = actHelp
 		return nil
-	case "--grace", "--rewrite", "--log-format":
+	case "--grace", "--rewrite", "--log-format", "--stop-delay":
 	default:
 		return usagef("unknown option ", name)
 	}
@@ -160,6 +166,9 @@ func (c *config) long(a string, next func(string) (string, error)) error {
 		return c.setGrace(v, "--grace")
 	case "--rewrite":
 		return c.set('r', v)
+	case "--stop-delay":
+		c.delaySet = true
+		return c.setDelay(v, name)
 	}
 	return c.setLogFormat(v, "--log-format")
 }
@@ -246,4 +255,13 @@ func isDecimal(s string) bool {
 		}
 	}
 	return digits > 0 && dots <= 1
+}
+
+func (c *config) setDelay(v, where string) error {
+	d, err := parseDuration(v)
+	if err != nil {
+		return usagef("not a valid duration for ", where, ": ", strconv.Quote(v), " (", err.Error(), ")")
+	}
+	c.stopDelay = d
+	return nil
 }

@@ -37,6 +37,11 @@ func (c *config) env(lookup func(string) (string, bool), vFlags int) error {
 			return err
 		}
 	}
+	if v, ok := lookup("GINIT_STOP_DELAY"); ok && !c.delaySet {
+		if err := c.setDelay(v, "GINIT_STOP_DELAY"); err != nil {
+			return err
+		}
+	}
 	if v, ok := lookup("GINIT_LOG_FORMAT"); ok && !c.logSet {
 		if err := c.setLogFormat(v, "GINIT_LOG_FORMAT"); err != nil {
 			return err

@@ -13,6 +13,9 @@ import (
 // The lifecycle, one phase at a time, as the README tells it:
 //
 //	running   the child runs; signals are forwarded; every zombie is reaped.
+//	delaying  with --stop-delay: a stop signal arrived and is held while a
+//	          load balancer deregisters the app, which keeps serving; other
+//	          signals are forwarded, a different stop signal ends the delay.
 //	stopping  a stop signal was delivered, then SIGCONT. With --grace the
 //	          deadline runs; without, there is none: the orchestrator's rules.
 //	draining  the main child is gone. Each process left gets the stop signal
@@ -33,6 +36,7 @@ type phase int
 
 const (
 	running phase = iota
+	delaying
 	stopping
 	draining
 	killing
@@ -73,6 +77,7 @@ type supervisor struct {
 
 	stop  stopState
 	drain drainState
+	delay alarm // the end of --stop-delay
 
 	view      *proctab.View
 	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
@@ -110,6 +115,8 @@ func (s *supervisor) run() (int, error) {
 			s.onSignal(sig.(syscall.Signal))
 		case pid := <-s.watchC:
 			s.onExited(pid)
+		case <-s.delay.c:
+			s.onDelayEnd()
 		case <-s.deadline.c:
 			s.onDeadline()
 		case <-s.status.c:
@@ -133,11 +140,16 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	switch {
 	case signals.IsStop(out) && !s.stop.begun():
 		s.beginStop(sig, out)
+	case s.phase == delaying && signals.IsStop(out) && out != s.stop.sig:
+		s.cutDelay(sig, out)
 	case s.stop.begun() && out == s.stop.sig:
 		// An orchestrator may repeat itself; to many job runners a second
 		// SIGTERM means "abort the job now". A different signal is deliberate.
-		s.log.report("repeat", "stop signal already delivered; not sending it again",
-			str("signal", signals.Name(out)))
+		msg := "stop signal already delivered; not sending it again"
+		if s.phase == delaying {
+			msg = "stop signal already received; held until the stop delay ends"
+		}
+		s.log.report("repeat", msg, str("signal", signals.Name(out)))
 	default:
 		s.forward(sig, out)
 	}
@@ -162,7 +174,8 @@ func (s *supervisor) advance() {
 		return
 	}
 	switch s.phase {
-	case running, stopping:
+	case running, delaying, stopping:
+		s.endDelay("the main child exited")
 		s.beginDrain()
 	case draining, killing:
 		if len(s.held) == 0 {
