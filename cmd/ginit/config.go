@@ -39,6 +39,9 @@ type config struct {
 
 	stopDelay time.Duration // --stop-delay (delay.go)
 	delaySet  bool
+
+	reportFile string // --report-file (report.go)
+	reportSet  bool
 }
 
 // usageError is bad input: main prints it, then the usage, and exits 1.
@@ -151,7 +154,7 @@ func (c *config) long(a string, next func(string) (string, error)) error {
 	case "--help":
 		c.action = actHelp
 		return nil
-	case "--grace", "--rewrite", "--log-format", "--stop-delay":
+	case "--grace", "--rewrite", "--log-format", "--stop-delay", "--report-file":
 	default:
 		return usagef("unknown option ", name)
 	}
@@ -169,6 +172,9 @@ func (c *config) long(a string, next func(string) (string, error)) error {
 	case "--stop-delay":
 		c.delaySet = true
 		return c.setDelay(v, name)
+	case "--report-file":
+		c.reportFile, c.reportSet = v, true
+		return nil
 	}
 	return c.setLogFormat(v, "--log-format")
 }

@@ -153,6 +153,7 @@ func (s *supervisor) release(h *proctab.Handle, status string) {
 		return
 	}
 	s.drain.exited++
+	s.noteEnd(h.Proc, status, time.Since(s.since()))
 	if s.drain.line() {
 		s.log.report("drained", "process exited", num("pid", h.Pid), str("cmd", h.Comm),
 			str("status", status), ms("after_ms", time.Since(s.since())))

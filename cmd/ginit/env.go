@@ -42,6 +42,9 @@ func (c *config) env(lookup func(string) (string, bool), vFlags int) error {
 			return err
 		}
 	}
+	if v, ok := lookup("GINIT_REPORT_FILE"); ok && !c.reportSet {
+		c.reportFile = v
+	}
 	if v, ok := lookup("GINIT_LOG_FORMAT"); ok && !c.logSet {
 		if err := c.setLogFormat(v, "GINIT_LOG_FORMAT"); err != nil {
 			return err

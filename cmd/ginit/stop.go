@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ginit-dev/ginit/proctab"
-	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
 )
 
@@ -109,9 +108,14 @@ func (s *supervisor) target() string {
 	return "child"
 }
 
-// onChildExit reports the main child's end.
-func (s *supervisor) onChildExit() {
-	fs := []field{num("pid", s.child), str("cmd", s.childComm), str("status", reaper.Describe(s.childStatus))}
+// onChildExit reports the main child's end: in the stop report if a stop
+// began, or if the OOM killer ended it.
+func (s *supervisor) onChildExit(oom bool) {
+	fs := []field{num("pid", s.child), str("cmd", s.childComm), str("status", s.childDesc)}
+	if oom && !s.stop.begun() {
+		s.log.warn("child-exit", "main child exited", append(fs, ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+		return
+	}
 	if s.stop.begun() {
 		s.log.report("child-exit", "main child exited", append(fs, ms("after_ms", s.childEnded.Sub(s.stop.at)))...)
 		return

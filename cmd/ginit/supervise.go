@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -71,6 +72,7 @@ type supervisor struct {
 
 	childDone   bool
 	childStatus syscall.WaitStatus
+	childDesc   string // how it ended: "exited 3", "killed by SIGKILL (out of memory)"
 	childEnded  time.Time
 	noChildren  bool // the last reap found no children at all (ECHILD)
 	exits       []reaper.Exit
@@ -91,15 +93,25 @@ type supervisor struct {
 	killed       []proctab.Proc // what ginit's SIGKILL reached
 	killedIDs    map[proctab.ID]bool
 	killedInStop bool
+
+	// For the report (report.go) and the OOM check (oom.go).
+	oom       *oomCounter
+	oomed     []proctab.Proc // killed by the OOM killer, as far as ginit saw
+	ended     []ended
+	endedMore int
+	killWhy   string
+	killAfter time.Duration
 }
 
 // run supervises until ginit should exit, and returns the exit code.
 func (s *supervisor) run() (int, error) {
 	pid, err := startChild(s.cfg.argv)
 	if err != nil {
+		s.writeReport("ginit: " + err.Error() + "\nexit code " + strconv.Itoa(execCode(err)) + "\n")
 		return 0, err
 	}
 	s.child, s.started = pid, time.Now()
+	s.oom = newOOMCounter()
 	s.held, s.signalled, s.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
 	s.childComm = baseName(s.cfg.argv[0])
 	s.log.debug("start", "started child", num("pid", pid), str("cmd", s.childComm))
@@ -124,7 +136,9 @@ func (s *supervisor) run() (int, error) {
 		}
 		s.advance()
 	}
-	return s.exitCode(), nil
+	code := s.exitCode()
+	s.writeReport(s.reportText(code))
+	return code, nil
 }
 
 func (s *supervisor) onSignal(sig syscall.Signal) {
@@ -213,6 +227,7 @@ func (s *supervisor) onDeadline() {
 		return
 	}
 	why := s.deadlineWhy
+	s.killWhy, s.killAfter = why, time.Since(s.since())
 	s.phase = killing
 	s.killedInStop = s.stop.begun()
 	s.killAll()
@@ -246,7 +261,10 @@ func (s *supervisor) exitCode() int {
 		s.log.debug("exit", "exit code remapped to 0 (-e)", num("code", code))
 		code = 0
 	}
-	if s.stop.begun() || s.drain.begun() {
+	switch {
+	case len(s.oomed) > 0:
+		s.log.report("exit", "ginit exiting", num("code", code), str("status", s.childDesc), procs("oom_killed", s.oomed))
+	case s.stop.begun() || s.drain.begun():
 		s.log.report("exit", "ginit exiting", num("code", code))
 	}
 	return code
@@ -260,18 +278,28 @@ func (s *supervisor) reap() {
 		s.log.warn("reap", "wait4 failed", str("error", err.Error()))
 	}
 	for _, e := range s.exits {
+		desc, oom := s.describe(e.Status)
+		p := proctab.Proc{Pid: e.Pid, Comm: "?"}
 		if h := s.held[e.Pid]; h != nil {
-			s.release(h, reaper.Describe(e.Status))
+			p = h.Proc
+			s.release(h, desc)
 		}
 		if e.Pid == s.child && !s.childDone {
-			s.childDone, s.childStatus, s.childEnded = true, e.Status, time.Now()
-			s.onChildExit()
-			continue
+			p.Comm = s.childComm
+			s.childDone, s.childStatus, s.childEnded, s.childDesc = true, e.Status, time.Now(), desc
 		}
-		if s.cfg.warnOnReap {
-			s.log.warn("zombie", "reaped zombie", num("pid", e.Pid), str("status", reaper.Describe(e.Status)))
-		} else {
-			s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", reaper.Describe(e.Status)))
+		if oom {
+			s.oomed = append(s.oomed, p)
+		}
+		switch {
+		case e.Pid == s.child:
+			s.onChildExit(oom)
+		case oom:
+			s.log.warn("oom", "process killed by the kernel's OOM killer", num("pid", e.Pid), str("status", desc))
+		case s.cfg.warnOnReap:
+			s.log.warn("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))
+		default:
+			s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))
 		}
 	}
 	if n := len(s.exits); n > 0 && s.phase == draining {
