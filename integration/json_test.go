@@ -27,7 +27,7 @@ var jsonEvents = map[string][]string{
 	"wait":       {"count", "waiting_for", "waited_ms", "deadline", "deadline_in_ms"},
 	"drained":    {"pid", "cmd", "status", "after_ms", "count"},
 	"kill":       {"killed", "count", "deadline", "after_ms", "left", "bound"},
-	"oom":        {"pid", "status"},
+	"oom":        {"pid", "cmd", "status"},
 	"zombie":     {"pid", "status"},
 	"exit":       {"code", "status", "oom_killed"},
 	"report":     {"path", "error"},

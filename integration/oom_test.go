@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -128,5 +129,25 @@ func TestOOMKillReported(t *testing.T) {
 		if !strings.Contains(string(text), tc.want) {
 			t.Errorf("%s: the report file does not say %q:\n%s", tc.name, tc.want, text)
 		}
+	}
+}
+
+// An orphan killed by the OOM killer gets its own line, and the exit line
+// names it although the main child ended otherwise.
+func TestOOMKillOfOrphan(t *testing.T) {
+	t.Parallel()
+	dir := memoryCgroup(t)
+	hog := strings.Join(helper("hog"), " ")
+	r := start(t, opts{init: self, args: []string{"helper:incgroup", dir, ginit, "sh", "-c", "(" + hog + " &); sleep 1000"}})
+	r.expect("hog ready")
+	r.expectStderr("process killed by the kernel's OOM killer")
+	r.signal(syscall.SIGTERM)
+	if code := r.wait(); code != 143 {
+		t.Errorf("exit %d, want 143", code)
+	}
+	stderr := r.stderr()
+	if !strings.Contains(stderr, `status="killed by SIGKILL (out of memory)"`) ||
+		!regexp.MustCompile(`ginit exiting code=143 status="killed by SIGTERM" oom_killed=\d+\(`).MatchString(stderr) {
+		t.Errorf("the OOM kill of the orphan is not reported:\n%s", stderr)
 	}
 }
