@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,7 +36,8 @@ func (r *run) expectStderr(want string) {
 func TestStopDelayHoldsSignal(t *testing.T) {
 	t.Parallel()
 	const delay = 2 * time.Second
-	r := start(t, opts{args: append([]string{"--stop-delay", delay.String()}, helper("record", "TERM", "0")...)})
+	report := filepath.Join(t.TempDir(), "report")
+	r := start(t, opts{args: append([]string{"--stop-delay", delay.String(), "--report-file", report}, helper("record", "TERM", "0")...)})
 	r.expect("ready")
 	sent := time.Now()
 	r.signal(syscall.SIGTERM)
@@ -51,10 +54,14 @@ func TestStopDelayHoldsSignal(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 	stderr := r.stderr()
-	for _, want := range []string{"delay_ms=2000", "stop delay over; delivered", "delayed_ms="} {
+	for _, want := range []string{"delay_ms=2000", "until=", "stop delay over; delivered", "delayed_ms="} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("report lacks %q:\n%s", want, stderr)
 		}
+	}
+	b, _ := os.ReadFile(report)
+	if !regexp.MustCompile(`(?m)^stop delay: \S+ to \S+ \(\d+ ms of --stop-delay 2s; the delay passed\)$`).Match(b) {
+		t.Errorf("report file does not tell the delay:\n%s", b)
 	}
 }
 
@@ -86,7 +93,8 @@ func TestStopDelayCountsInGrace(t *testing.T) {
 // the delay; the held one is not delivered.
 func TestStopDelayCutShort(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"--stop-delay", "1h"}, helper("record", "QUIT", "0")...)})
+	report := filepath.Join(t.TempDir(), "report")
+	r := start(t, opts{args: append([]string{"--stop-delay", "1h", "--report-file", report}, helper("record", "QUIT", "0")...)})
 	r.expect("ready")
 	r.signal(syscall.SIGTERM)
 	r.expectStderr("holding it for --stop-delay")
@@ -103,6 +111,11 @@ func TestStopDelayCutShort(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr(), "different stop signal during the delay; delivered at once") {
 		t.Errorf("report does not say the delay was cut short:\n%s", r.stderr())
+	}
+	b, _ := os.ReadFile(report)
+	if !regexp.MustCompile(`(?m)^stop: SIGTERM at \S+ \(held, never delivered\), then SIGQUIT at \S+ \(delivered at once\)\n` +
+		`stop delay: \S+ to \S+ \(\d+ ms of --stop-delay 1h0m0s; cut short by SIGQUIT\)\n`).Match(b) {
+		t.Errorf("report file does not tell the delay:\n%s", b)
 	}
 }
 

@@ -38,10 +38,10 @@ func (s *supervisor) onDelayEnd() {
 // the held one: the app gets one stop signal, the one that asks more.
 func (s *supervisor) cutDelay(recv, out syscall.Signal) {
 	s.endDelay("cut short by " + signals.Name(out))
-	held := s.stop.sig
+	s.stop.held = s.stop.sig
 	s.stop.sig, s.stop.recv = out, recv
 	s.deliverStop("different stop signal during the delay; delivered at once",
-		ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)), str("held", signals.Name(held)))
+		ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)), str("held", signals.Name(s.stop.held)))
 }
 
 // endDelay stops the delay, if one runs, and notes why for the report.

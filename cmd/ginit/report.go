@@ -50,7 +50,12 @@ func (s *supervisor) reportText(code int) string {
 		if st.recv != st.sig {
 			sig = signals.Name(st.recv) + " (delivered as " + signals.Name(st.sig) + ")"
 		}
-		add("stop: ", sig, " at ", stamp(st.at))
+		if st.held != 0 {
+			add("stop: ", signals.Name(st.held), " at ", stamp(st.at), " (held, never delivered), then ",
+				sig, " at ", stamp(st.delayEnd), " (delivered at once)")
+		} else {
+			add("stop: ", sig, " at ", stamp(st.at))
+		}
 		if !st.delayEnd.IsZero() {
 			add("stop delay: ", stamp(st.at), " to ", stamp(st.delayEnd), " (", msec(st.delayEnd.Sub(st.at)),
 				" of --stop-delay ", s.cfg.stopDelay.String(), "; ", st.delayHow, ")")

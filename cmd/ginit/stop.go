@@ -18,6 +18,7 @@ type stopState struct {
 
 	delayEnd time.Time // when a --stop-delay ended, and why (delay.go)
 	delayHow string
+	held     syscall.Signal // the signal held, when a different one cut the delay short
 }
 
 func (st *stopState) begun() bool { return !st.at.IsZero() }
