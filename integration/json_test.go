@@ -30,7 +30,7 @@ var jsonEvents = map[string][]string{
 	"oom":        {"pid", "cmd", "status"},
 	"zombie":     {"pid", "status"},
 	"exit":       {"code", "status", "oom_killed"},
-	"report":     {"path", "error"},
+	"report":     {"path", "error", "bytes"},
 	"exec":       {"error"},
 	"reap":       {"error"},
 }

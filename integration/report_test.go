@@ -77,6 +77,9 @@ func TestReportFileCap(t *testing.T) {
 		!strings.Contains(string(b), "drained with SIGTERM: 300 process(es) ended") {
 		t.Errorf("report of %d bytes:\n%s", len(b), b)
 	}
+	if !strings.Contains(r.stderr(), "report file cut to 4 KiB") {
+		t.Errorf("the log does not say the report was cut:\n%s", r.stderr())
+	}
 }
 
 // A report that cannot be written is one warning; the exit code stays the app's.

@@ -44,7 +44,7 @@ type config struct {
 	reportSet  bool
 }
 
-// usageError is bad input: main prints it, then the usage, and exits 1.
+// usageError is bad input: main prints it on one line and exits 1.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }

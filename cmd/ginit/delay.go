@@ -27,7 +27,7 @@ func (s *supervisor) beginDelay() {
 // onDelayEnd: the delay has passed; deliver the held signal.
 func (s *supervisor) onDelayEnd() {
 	if s.phase != delaying {
-		return
+		return // a timer that fired as the delay ended otherwise
 	}
 	s.endDelay("the delay passed")
 	s.deliverStop("stop delay over; delivered", ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
@@ -44,17 +44,18 @@ func (s *supervisor) cutDelay(recv, out syscall.Signal) {
 		ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)), str("held", signals.Name(s.stop.held)))
 }
 
-// endDelay stops the delay, if one runs, and notes why for the report.
+// childExitedInDelay: nothing is left to hold the signal for; the drain
+// that follows proceeds as usual.
+func (s *supervisor) childExitedInDelay() {
+	s.endDelay("the main child exited")
+	s.log.report("delay", "main child exited during the stop delay; draining now",
+		ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
+}
+
+// endDelay stops the delay and notes when and why, for the report.
 func (s *supervisor) endDelay(how string) {
-	if s.phase != delaying {
-		return
-	}
 	s.delay.stop()
 	s.stop.delayEnd, s.stop.delayHow = time.Now(), how
-	if how == "the main child exited" {
-		s.log.report("delay", "main child exited during the stop delay; draining now",
-			ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
-	}
 }
 
 // checkDelay refuses a delay that would use up the grace period: the grace

@@ -91,7 +91,12 @@ func (s *supervisor) reportText(code int) string {
 		add("killed (SIGKILL) at ", s.killWhy, ", ", msec(s.killAfter), since, ": ", strings.Join(names, ","))
 	}
 	add("exit code ", strconv.Itoa(code))
-	return capReport(lines)
+	text := capReport(lines)
+	if full := len(strings.Join(lines, "\n")) + 1; len(text) < full && s.cfg.reportFile != "" {
+		s.log.report("report", "report file cut to 4 KiB, Kubernetes' limit for a termination message",
+			str("path", s.cfg.reportFile), num("bytes", full))
+	}
+	return text
 }
 
 // capReport joins the lines; if they exceed reportMax bytes, it keeps the

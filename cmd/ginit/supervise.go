@@ -188,8 +188,10 @@ func (s *supervisor) advance() {
 		return
 	}
 	switch s.phase {
-	case running, delaying, stopping:
-		s.endDelay("the main child exited")
+	case delaying:
+		s.childExitedInDelay()
+		s.beginDrain()
+	case running, stopping:
 		s.beginDrain()
 	case draining, killing:
 		if len(s.held) == 0 {
