@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/ginit-dev/ginit/reaper"
@@ -25,7 +25,7 @@ type oomCounter struct {
 // microseconds), and before the child can have grown enough to be killed.
 func newOOMCounter() *oomCounter {
 	b, _ := readSmall("/proc/self/cgroup")
-	for _, try := range oomFiles(b) {
+	for _, try := range oomFiles(string(b)) {
 		if n, ok := readOOMKills(try); ok {
 			return &oomCounter{path: try, base: n}
 		}
@@ -37,19 +37,19 @@ func newOOMCounter() *oomCounter {
 // /sys/fs/cgroup shows its own cgroup at the root (cgroup namespace, or
 // the runtime's bind mount), so the root is tried after the path that
 // /proc/self/cgroup names.
-func oomFiles(cgroup []byte) []string {
+func oomFiles(cgroup string) []string {
 	var v2, v1 []string
-	for line := range bytes.SplitSeq(cgroup, []byte{'\n'}) {
-		f := bytes.SplitN(line, []byte{':'}, 3)
+	for line := range strings.SplitSeq(cgroup, "\n") {
+		f := strings.SplitN(line, ":", 3)
 		if len(f) != 3 {
 			continue
 		}
-		path := string(f[2])
+		path := f[2]
 		if path == "/" {
 			path = ""
 		}
 		switch {
-		case len(f[1]) == 0 && string(f[0]) == "0":
+		case f[0] == "0" && f[1] == "":
 			v2 = append(v2, "/sys/fs/cgroup"+path+"/memory.events", "/sys/fs/cgroup/memory.events")
 		case hasController(f[1], "memory"):
 			v1 = append(v1, "/sys/fs/cgroup/memory"+path+"/memory.oom_control", "/sys/fs/cgroup/memory/memory.oom_control")
@@ -58,9 +58,9 @@ func oomFiles(cgroup []byte) []string {
 	return append(v2, v1...)
 }
 
-func hasController(list []byte, name string) bool {
-	for c := range bytes.SplitSeq(list, []byte{','}) {
-		if string(c) == name {
+func hasController(list, name string) bool {
+	for c := range strings.SplitSeq(list, ",") {
+		if c == name {
 			return true
 		}
 	}
@@ -73,9 +73,9 @@ func readOOMKills(path string) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
-		if v, ok := bytes.CutPrefix(line, []byte("oom_kill ")); ok {
-			n, err := strconv.ParseInt(string(v), 10, 64)
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
 			return n, err == nil
 		}
 	}

@@ -59,6 +59,7 @@ Environment (flags win; each GINIT_ twin wins over its TINI_ variable):
   TINI_VERBOSITY, GINIT_VERBOSITY                    log level (default 1)
   GINIT_GRACE, GINIT_LOG_FORMAT                      like --grace, --log-format
   GINIT_STOP_DELAY, GINIT_REPORT_FILE                like --stop-delay, --report-file
+  GINIT_SUBREAPER=0    not PID 1, ginit is a subreaper unless this is set
 `
 }
 
