@@ -66,6 +66,12 @@ func runHelper(name string, args []string) int {
 		return sigconf(args)
 	case "mainexit":
 		return mainExit()
+	case "named": // named NAME: call itself NAME (comm), then run as a worker
+		return named(args[0])
+	case "incgroup": // incgroup DIR ARGV...: move into cgroup DIR, then become argv
+		return inCgroup(args[0], args[1:])
+	case "hog": // hog: use memory until the OOM killer ends it
+		return hog()
 	case "closefds": // close the fds in GINIT_TEST_CLOSE, then become argv
 		for _, n := range strings.Split(os.Getenv("GINIT_TEST_CLOSE"), ",") {
 			fd, _ := strconv.Atoi(n)

@@ -39,9 +39,17 @@ type config struct {
 	// warnings found while parsing, for main to log once the logger exists:
 	// tini takes garbage in TINI_* without a word, ginit says so.
 	warnings []string
+
+	noSubreaper bool // GINIT_SUBREAPER=0: not even when ginit is not PID 1
+
+	stopDelay time.Duration // --stop-delay (delay.go)
+	delaySet  bool
+
+	reportFile string // --report-file (report.go)
+	reportSet  bool
 }
 
-// usageError is bad input: main prints it, then the usage, and exits 1.
+// usageError is bad input: main prints it on one line and exits 1.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
@@ -71,6 +79,9 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, e
 		return c, err
 	}
 	if err := c.env(lookupEnv); err != nil {
+		return nil, err
+	}
+	if err := c.checkDelay(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -176,7 +187,7 @@ func (c *config) long(a string, next func(string) (string, error)) error {
 	case "--help":
 		c.action = actHelp
 		return nil
-	case "--grace", "--rewrite", "--log-format":
+	case "--grace", "--rewrite", "--log-format", "--stop-delay", "--report-file":
 	default:
 		return usagef("unknown option ", name)
 	}
@@ -191,6 +202,12 @@ func (c *config) long(a string, next func(string) (string, error)) error {
 		return c.setGrace(v, "--grace")
 	case "--rewrite":
 		return c.set('r', v)
+	case "--stop-delay":
+		c.delaySet = true
+		return c.setDelay(v, name)
+	case "--report-file":
+		c.reportFile, c.reportSet = v, true
+		return nil
 	}
 	return c.setLogFormat(v, "--log-format")
 }
@@ -277,4 +294,13 @@ func isDecimal(s string) bool {
 		}
 	}
 	return digits > 0 && dots <= 1
+}
+
+func (c *config) setDelay(v, where string) error {
+	d, err := parseDuration(v)
+	if err != nil {
+		return usagef("not a valid duration for ", where, ": ", strconv.Quote(v), " (", err.Error(), ")")
+	}
+	c.stopDelay = d
+	return nil
 }

@@ -111,12 +111,7 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 // at the top of a tree that has not had it (proctab.Tops decides), and
 // reports what it did.
 func (s *supervisor) signalTops(msg string) {
-	held := s.sortedHeld()
-	procs := make([]proctab.Proc, len(held))
-	for i, h := range held {
-		procs[i] = h.Proc
-	}
-	send, spared, left := proctab.Tops(procs, os.Getpid(), func(id proctab.ID) bool { return s.signalled[id] })
+	send, spared, left := proctab.Tops(s.heldProcs(), os.Getpid(), func(id proctab.ID) bool { return s.signalled[id] })
 	for _, p := range send {
 		s.signalled[p.ID()] = true
 		h := s.held[p.Pid]
@@ -125,8 +120,8 @@ func (s *supervisor) signalTops(msg string) {
 		}
 		h.Signal(syscall.SIGCONT)
 	}
-	s.log.report("drain", msg, append([]field{str("signal", signals.Name(s.drain.sig)), str("sent_to", names(send)),
-		str("already_signalled", names(spared)), str("left_to_parent", names(left)),
+	s.log.report("drain", msg, append([]field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", send),
+		procs("already_signalled", spared), procs("left_to_parent", left),
 		num("count", len(send)+len(spared)+len(left))}, s.deadlineFields("bound_ms")...)...)
 }
 
@@ -155,7 +150,7 @@ func (s *supervisor) adopt(parent int) {
 		sent = append(sent, k)
 	}
 	if len(sent) > 0 && s.drain.line() {
-		fs := []field{str("signal", signals.Name(s.drain.sig)), str("sent_to", names(sent))}
+		fs := []field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", sent)}
 		if parent > 0 {
 			fs = append([]field{num("parent", parent)}, fs...)
 		}
@@ -171,6 +166,7 @@ func (s *supervisor) release(h *proctab.Handle, status string) {
 		return
 	}
 	s.drain.exited++
+	s.noteEnd(h.Proc, status, time.Since(s.since()))
 	if s.drain.line() {
 		s.log.report("drained", "process exited", num("pid", h.Pid), str("cmd", h.Comm),
 			str("status", status), ms("after_ms", time.Since(s.since())))

@@ -15,6 +15,8 @@ func (c *config) env(lookup func(string) (string, bool)) error {
 	if c.subreaper, err = envSwitch(lookup, "SUBREAPER", c.subreaper); err != nil {
 		return err
 	}
+	_, ginitSet := lookup("GINIT_SUBREAPER")
+	c.noSubreaper = ginitSet && !c.subreaper // only an explicit off stops the default (behind.go)
 	if c.group, err = envSwitch(lookup, "KILL_PROCESS_GROUP", c.group); err != nil {
 		return err
 	}
@@ -32,6 +34,14 @@ func (c *config) env(lookup func(string) (string, bool)) error {
 		if err := c.setGrace(v, "GINIT_GRACE"); err != nil {
 			return err
 		}
+	}
+	if v, ok := lookup("GINIT_STOP_DELAY"); ok && !c.delaySet {
+		if err := c.setDelay(v, "GINIT_STOP_DELAY"); err != nil {
+			return err
+		}
+	}
+	if v, ok := lookup("GINIT_REPORT_FILE"); ok && !c.reportSet {
+		c.reportFile = v
 	}
 	if v, ok := lookup("GINIT_LOG_FORMAT"); ok && !c.logSet {
 		if err := c.setLogFormat(v, "GINIT_LOG_FORMAT"); err != nil {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ginit-dev/ginit/proctab"
 )
 
 // Log levels, tini's: 1 (the default) shows warnings and ginit's stop
@@ -20,8 +22,10 @@ const (
 
 // field is one key=value of a log line; num marks a JSON number.
 type field struct {
-	k, v string
-	num  bool
+	k, v   string
+	num    bool
+	isList bool
+	list   []proctab.Proc // see procs
 }
 
 func str(k, v string) field     { return field{k: k, v: v} }
@@ -52,7 +56,9 @@ func (l *logger) log(level int, label, event, msg string, fs ...field) {
 		jsonString(&b, msg)
 		for _, f := range fs {
 			b.WriteString(`,"` + f.k + `":`)
-			if f.num {
+			if f.isList {
+				jsonList(&b, f.k, f.list)
+			} else if f.num {
 				b.WriteString(f.v)
 			} else {
 				jsonString(&b, f.v)
@@ -63,7 +69,9 @@ func (l *logger) log(level int, label, event, msg string, fs ...field) {
 		b.WriteString("ginit: " + label + " " + msg)
 		for _, f := range fs {
 			b.WriteString(" " + f.k + "=")
-			if f.num || (f.v != "" && !strings.ContainsAny(f.v, " \"=\\\t\n")) {
+			if f.isList {
+				textList(&b, f.list)
+			} else if f.num || textSafe(f.v) {
 				b.WriteString(f.v)
 			} else {
 				b.WriteString(strconv.Quote(f.v))

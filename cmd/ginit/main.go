@@ -54,7 +54,8 @@ func main() {
 func run(sigs chan os.Signal) int {
 	cfg, err := parseArgs(os.Args[1:], os.LookupEnv)
 	if err != nil {
-		os.Stderr.WriteString("ginit: " + err.Error() + "\n" + usage())
+		// One line: the usage text would push the problem off a log viewer's screen.
+		os.Stderr.WriteString("ginit: " + err.Error() + "; see ginit --help\n")
 		return 1
 	}
 	switch cfg.action {
@@ -76,13 +77,13 @@ func run(sigs chan os.Signal) int {
 	err = setUp(cfg, log)
 	runtime.UnlockOSThread() // the loop may run on any thread
 	if err != nil {
-		log.errorf("setup", err.Error())
+		log.errorf("setup", "cannot set up", str("error", err.Error()))
 		return 1
 	}
 	s := &supervisor{cfg: cfg, log: log, sigs: sigs}
 	code, err := s.run()
 	if err != nil {
-		log.errorf("exec", err.Error())
+		log.errorf("exec", "cannot start the program", str("error", err.Error()))
 		if e, ok := err.(*execError); ok {
 			return e.code
 		}
@@ -175,7 +176,8 @@ func setUp(cfg *config, log *logger) error {
 			return err
 		}
 	}
-	if os.Getpid() != 1 && !cfg.subreaper && !reaper.IsSubreaper() {
+	subreaper := cfg.subreaper || defaultSubreaper(cfg, log)
+	if os.Getpid() != 1 && !subreaper && !reaper.IsSubreaper() {
 		log.warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
 			"so it cannot reap them; run ginit as PID 1, or pass -s (or set GINIT_SUBREAPER=1 or TINI_SUBREAPER)")
 	}

@@ -7,41 +7,61 @@ import (
 	"time"
 
 	"github.com/ginit-dev/ginit/proctab"
-	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
 )
 
 type stopState struct {
 	at   time.Time
 	sig  syscall.Signal // what was delivered, after rewriting
+	recv syscall.Signal // what arrived
 	kids []proctab.Proc // the main child's children when the stop began
+
+	delayEnd time.Time // when a --stop-delay ended, and why (delay.go)
+	delayHow string
+	held     syscall.Signal // the signal held, when a different one cut the delay short
 }
 
 func (st *stopState) begun() bool { return !st.at.IsZero() }
 
-// beginStop delivers the stop signal, then SIGCONT (a stopped process must
-// run to handle it), and starts the grace period if there is one.
+// beginStop starts the grace period, if there is one, from the signal's
+// arrival, and delivers the signal now or, with --stop-delay, later.
 func (s *supervisor) beginStop(recv, out syscall.Signal) {
-	s.stop.at, s.stop.sig = time.Now(), out
-	fs := []field{str("signal", signals.Name(out))}
-	if recv != out {
-		fs = append(fs, str("received", signals.Name(recv)))
-	}
-	fs = append(fs, str("at", stamp(s.stop.at)))
+	s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
 	if s.cfg.grace > 0 {
 		s.setDeadline(s.stop.at.Add(s.cfg.grace), "the grace period (--grace "+s.cfg.grace.String()+")")
-		fs = append(fs, ms("grace_ms", s.cfg.grace), str("deadline", s.deadlineWhy))
-	} else {
-		fs = append(fs, str("deadline", "none"))
 	}
 	if s.childDone {
 		if s.cfg.grace == 0 && s.phase == draining {
 			s.deadline.stop() // a stop without --grace has no deadline but the orchestrator's
 		}
-		s.log.report("stop", "stop signal received while draining; the drain has already sent it", fs...)
+		s.log.report("stop", "stop signal received while draining; the drain has already sent it", s.stopFields()...)
 		return
 	}
+	if s.cfg.stopDelay > 0 {
+		s.beginDelay()
+		return
+	}
+	s.deliverStop("stop signal received; delivered")
+}
+
+// stopFields describe the stop: the signal, when it arrived, the deadline.
+func (s *supervisor) stopFields() []field {
+	fs := []field{str("signal", signals.Name(s.stop.sig))}
+	if s.stop.recv != s.stop.sig {
+		fs = append(fs, str("received", signals.Name(s.stop.recv)))
+	}
+	fs = append(fs, str("at", stamp(s.stop.at)))
+	if s.cfg.grace > 0 {
+		return append(fs, ms("grace_ms", s.cfg.grace), str("deadline", s.deadlineWhy))
+	}
+	return append(fs, str("deadline", "none"))
+}
+
+// deliverStop delivers the stop signal, then SIGCONT (a stopped process
+// must run to handle it).
+func (s *supervisor) deliverStop(msg string, extra ...field) {
 	s.phase = stopping
+	fs := append(s.stopFields(), extra...)
 	// Who is about to get the signal, and who is the child's own child (a
 	// wrapper's app), is known only now: read it before sending.
 	if procs, err := s.list(); err == nil {
@@ -57,12 +77,11 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 			}
 		}
 	}
-	if err := signals.Send(s.child, out, s.cfg.group); err != nil {
+	if err := signals.Send(s.child, s.stop.sig, s.cfg.group); err != nil {
 		s.log.warn("stop", "cannot deliver stop signal", append(fs, str("error", err.Error()))...)
 	}
 	signals.Send(s.child, syscall.SIGCONT, s.cfg.group)
-	s.log.report("stop", "stop signal received; delivered", append(fs, str("to", s.target()),
-		num("pid", s.child), str("cmd", s.childComm))...)
+	s.log.report("stop", msg, append(fs, str("to", s.target()), num("pid", s.child), str("cmd", s.childComm))...)
 	s.status.set(time.Now().Add(statusEvery))
 }
 
@@ -90,9 +109,14 @@ func (s *supervisor) target() string {
 	return "child"
 }
 
-// onChildExit reports the main child's end.
-func (s *supervisor) onChildExit() {
-	fs := []field{num("pid", s.child), str("cmd", s.childComm), str("status", reaper.Describe(s.childStatus))}
+// onChildExit reports the main child's end: in the stop report if a stop
+// began, or if the OOM killer ended it.
+func (s *supervisor) onChildExit(oom bool) {
+	fs := []field{num("pid", s.child), str("cmd", s.childComm), str("status", s.childDesc)}
+	if oom && !s.stop.begun() {
+		s.log.warn("child-exit", "main child exited", append(fs, ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+		return
+	}
 	if s.stop.begun() {
 		s.log.report("child-exit", "main child exited", append(fs, ms("after_ms", s.childEnded.Sub(s.stop.at)))...)
 		return
@@ -117,7 +141,7 @@ func (s *supervisor) killAll() {
 		h.Signal(syscall.SIGKILL)
 		if !s.killedIDs[h.ID()] {
 			s.killedIDs[h.ID()] = true
-			s.killed = append(s.killed, h.Name())
+			s.killed = append(s.killed, h.Proc)
 		}
 	}
 }
@@ -132,14 +156,6 @@ func (s *supervisor) list() ([]proctab.Proc, error) {
 		s.view = v
 	}
 	return s.view.List()
-}
-
-// list joins up to listMax items, and says how many more there were.
-func list(items []string) string {
-	if len(items) > listMax {
-		return strings.Join(items[:listMax], ",") + ",+" + strconv.Itoa(len(items)-listMax) + " more"
-	}
-	return strings.Join(items, ",")
 }
 
 // baseName is argv[0] without its directory: the child's name in logs

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 // The lifecycle, one phase at a time, as the README tells it:
 //
 //	running   the child runs; signals are forwarded; every zombie is reaped.
+//	delaying  with --stop-delay: a stop signal arrived and is held while a
+//	          load balancer deregisters the app, which keeps serving; other
+//	          signals are forwarded, a different stop signal ends the delay.
 //	stopping  a stop signal was delivered, then SIGCONT. With --grace the
 //	          deadline runs; without, there is none: the orchestrator's rules.
 //	draining  the main child is gone. Each process left gets the stop signal
@@ -33,6 +37,7 @@ type phase int
 
 const (
 	running phase = iota
+	delaying
 	stopping
 	draining
 	killing
@@ -67,12 +72,14 @@ type supervisor struct {
 
 	childDone   bool
 	childStatus syscall.WaitStatus
+	childDesc   string // how it ended: "exited 3", "killed by SIGKILL (out of memory)"
 	childEnded  time.Time
 	noChildren  bool // the last reap found no children at all (ECHILD)
 	exits       []reaper.Exit
 
 	stop  stopState
 	drain drainState
+	delay alarm // the end of --stop-delay
 
 	view      *proctab.View
 	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
@@ -83,18 +90,28 @@ type supervisor struct {
 	deadline     alarm
 	deadlineWhy  string // which deadline: "--grace 28s", "the drain's default bound (30s)"
 	status       alarm
-	killed       []string // what ginit's SIGKILL reached
+	killed       []proctab.Proc // what ginit's SIGKILL reached
 	killedIDs    map[proctab.ID]bool
 	killedInStop bool
+
+	// For the report (report.go) and the OOM check (oom.go).
+	oom       *oomCounter
+	oomed     []proctab.Proc // killed by the OOM killer, as far as ginit saw
+	ended     []ended
+	endedMore int
+	killWhy   string
+	killAfter time.Duration
 }
 
 // run supervises until ginit should exit, and returns the exit code.
 func (s *supervisor) run() (int, error) {
 	pid, err := startChild(s.cfg.argv, s.log)
 	if err != nil {
+		s.writeReport("ginit: " + err.Error() + "\nexit code " + strconv.Itoa(execCode(err)) + "\n")
 		return 0, err
 	}
 	s.child, s.started = pid, time.Now()
+	s.oom = newOOMCounter()
 	s.held, s.signalled, s.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
 	s.childComm = baseName(s.cfg.argv[0])
 	s.log.debug("start", "started child", num("pid", pid), str("cmd", s.childComm))
@@ -110,6 +127,8 @@ func (s *supervisor) run() (int, error) {
 			s.onSignal(sig.(syscall.Signal))
 		case pid := <-s.watchC:
 			s.onExited(pid)
+		case <-s.delay.c:
+			s.onDelayEnd()
 		case <-s.deadline.c:
 			s.onDeadline()
 		case <-s.status.c:
@@ -117,7 +136,9 @@ func (s *supervisor) run() (int, error) {
 		}
 		s.advance()
 	}
-	return s.exitCode(), nil
+	code := s.exitCode()
+	s.writeReport(s.reportText(code))
+	return code, nil
 }
 
 func (s *supervisor) onSignal(sig syscall.Signal) {
@@ -136,11 +157,16 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	switch {
 	case signals.IsStop(out) && !s.stop.begun():
 		s.beginStop(sig, out)
+	case s.phase == delaying && signals.IsStop(out) && out != s.stop.sig:
+		s.cutDelay(sig, out)
 	case s.stop.begun() && out == s.stop.sig:
 		// An orchestrator may repeat itself; to many job runners a second
 		// SIGTERM means "abort the job now". A different signal is deliberate.
-		s.log.report("repeat", "stop signal already delivered; not sending it again",
-			str("signal", signals.Name(out)))
+		msg := "stop signal already delivered; not sending it again"
+		if s.phase == delaying {
+			msg = "stop signal already received; held until the stop delay ends"
+		}
+		s.log.report("repeat", msg, str("signal", signals.Name(out)))
 	default:
 		s.forward(sig, out)
 	}
@@ -165,6 +191,9 @@ func (s *supervisor) advance() {
 		return
 	}
 	switch s.phase {
+	case delaying:
+		s.childExitedInDelay()
+		s.beginDrain()
 	case running, stopping:
 		s.beginDrain()
 	case draining, killing:
@@ -198,11 +227,12 @@ func (s *supervisor) onDeadline() {
 	s.deadline.stop()
 	if s.phase == killing {
 		s.log.warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them",
-			str("left", list(s.heldNames())), num("count", len(s.held)), str("bound", "after SIGKILL, "+afterKill.String()))
+			procs("left", s.heldProcs()), num("count", len(s.held)), str("bound", "after SIGKILL, "+afterKill.String()))
 		s.finish()
 		return
 	}
 	why := s.deadlineWhy
+	s.killWhy, s.killAfter = why, time.Since(s.since())
 	s.phase = killing
 	s.killedInStop = s.stop.begun()
 	s.killAll()
@@ -210,7 +240,7 @@ func (s *supervisor) onDeadline() {
 	if s.stop.begun() {
 		since = s.stop.at
 	}
-	s.log.warn("kill", "deadline passed; sent SIGKILL to everything left", str("killed", list(s.killed)),
+	s.log.warn("kill", "deadline passed; sent SIGKILL to everything left", procs("killed", s.killed),
 		num("count", len(s.killed)), str("deadline", why), ms("after_ms", time.Since(since)))
 	if len(s.killed) == 0 {
 		s.killedInStop = false
@@ -236,37 +266,13 @@ func (s *supervisor) exitCode() int {
 		s.log.debug("exit", "exit code remapped to 0 (-e)", num("code", code))
 		code = 0
 	}
-	if s.stop.begun() || s.drain.begun() {
+	switch {
+	case len(s.oomed) > 0:
+		s.log.report("exit", "ginit exiting", num("code", code), str("status", s.childDesc), procs("oom_killed", s.oomed))
+	case s.stop.begun() || s.drain.begun():
 		s.log.report("exit", "ginit exiting", num("code", code))
 	}
 	return code
-}
-
-// reap collects every zombie and notes the main child's end.
-func (s *supervisor) reap() {
-	var err error
-	s.exits, s.noChildren, err = reaper.Reap(s.exits[:0])
-	if err != nil {
-		s.log.warn("reap", "wait4 failed", str("error", err.Error()))
-	}
-	for _, e := range s.exits {
-		if h := s.held[e.Pid]; h != nil {
-			s.release(h, reaper.Describe(e.Status))
-		}
-		if e.Pid == s.child && !s.childDone {
-			s.childDone, s.childStatus, s.childEnded = true, e.Status, time.Now()
-			s.onChildExit()
-			continue
-		}
-		if s.cfg.warnOnReap {
-			s.log.warn("zombie", "reaped zombie", num("pid", e.Pid), str("status", reaper.Describe(e.Status)))
-		} else {
-			s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", reaper.Describe(e.Status)))
-		}
-	}
-	if n := len(s.exits); n > 0 && s.phase == draining {
-		s.adopt(s.exits[n-1].Pid)
-	}
 }
 
 // setDeadline arms the one deadline; an earlier one already set stands.

@@ -53,12 +53,20 @@ ginit's own:
                      Deliver signal FROM as TO (names or numbers); TO of 0
                      drops FROM. Repeatable.
   --log-format text|json
+  --stop-delay DURATION
+                     Hold a stop signal for DURATION before delivering it,
+                     while a load balancer deregisters the app. Shorter than
+                     --grace, which counts from the signal's arrival.
+  --report-file PATH Write a summary of the stop to PATH at exit, e.g.
+                     /dev/termination-log (at most 4 KiB).
 
 Environment (flags win; each GINIT_ twin wins over its TINI_ variable):
   TINI_SUBREAPER, GINIT_SUBREAPER                    like -s
   TINI_KILL_PROCESS_GROUP, GINIT_KILL_PROCESS_GROUP  like -g
   TINI_VERBOSITY, GINIT_VERBOSITY                    log level (default 1)
   GINIT_GRACE, GINIT_LOG_FORMAT                      like --grace, --log-format
+  GINIT_STOP_DELAY, GINIT_REPORT_FILE                like --stop-delay, --report-file
+  GINIT_SUBREAPER=0    not PID 1, ginit is a subreaper unless this is set
 `
 }
 

@@ -35,19 +35,19 @@ func (a *alarm) armed() bool { return a.c != nil }
 
 // onStatus says, every statusEvery while ginit waits, what for and until when.
 func (s *supervisor) onStatus() {
-	var waiting []string
+	var waiting []proctab.Proc
 	if s.phase == stopping {
-		procs, _ := s.list()
-		for _, p := range procs {
+		all, _ := s.list()
+		for _, p := range all {
 			if p.Alive() {
-				waiting = append(waiting, p.Name())
+				waiting = append(waiting, p)
 			}
 		}
 	} else {
-		waiting = s.heldNames()
+		waiting = s.heldProcs()
 	}
 	s.log.report("wait", "waiting for processes to exit", append([]field{num("count", len(waiting)),
-		str("waiting_for", list(waiting)), ms("waited_ms", time.Since(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
+		procs("waiting_for", waiting), ms("waited_ms", time.Since(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
 	s.status.set(time.Now().Add(statusEvery))
 }
 
@@ -77,18 +77,10 @@ func (s *supervisor) sortedHeld() []*proctab.Handle {
 	return out
 }
 
-func (s *supervisor) heldNames() []string {
-	var out []string
+func (s *supervisor) heldProcs() []proctab.Proc {
+	var out []proctab.Proc
 	for _, h := range s.sortedHeld() {
-		out = append(out, h.Name())
+		out = append(out, h.Proc)
 	}
 	return out
-}
-
-func names(procs []proctab.Proc) string {
-	out := make([]string, len(procs))
-	for i, p := range procs {
-		out[i] = p.Name()
-	}
-	return list(out)
 }

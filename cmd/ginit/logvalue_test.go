@@ -1,0 +1,48 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ginit-dev/ginit/proctab"
+)
+
+func TestTextValues(t *testing.T) {
+	for _, tc := range []struct{ comm, want string }{
+		{"sh", "8(sh)"},
+		{"sidekiq 7.0", `8(sidekiq\x207.0)`},
+		{"x),99(evil", `8(x\x29\x2c99\x28evil)`},
+		{"a\rb", `8(a\x0db)`},
+		{"\x1b[2J", `8(\x1b[2J)`},
+		{"caf\xe9", `8(caf\xe9)`},
+		{"café", "8(café)"},
+	} {
+		var b strings.Builder
+		textList(&b, []proctab.Proc{{Pid: 8, Comm: tc.comm}})
+		if b.String() != tc.want {
+			t.Errorf("%q: %s, want %s", tc.comm, b.String(), tc.want)
+		}
+	}
+	for v, safe := range map[string]bool{"sh": true, "": false, "a b": false, "a\rb": false, "\x1b": false, "a=b": false, "\xff": false, "ü": true} {
+		if textSafe(v) != safe {
+			t.Errorf("textSafe(%q) = %v", v, !safe)
+		}
+	}
+}
+
+func TestJSONList(t *testing.T) {
+	ps := make([]proctab.Proc, listMax+2)
+	for i := range ps {
+		ps[i] = proctab.Proc{Pid: i + 1, Comm: `a"b`}
+	}
+	var b strings.Builder
+	jsonList(&b, "killed", ps[:1])
+	if b.String() != `[{"pid":1,"cmd":"a\"b"}]` {
+		t.Errorf("got %s", b.String())
+	}
+	b.Reset()
+	jsonList(&b, "killed", ps)
+	if !strings.HasSuffix(b.String(), `],"killed_more":2`) || strings.Count(b.String(), `"pid"`) != listMax {
+		t.Errorf("got %s", b.String())
+	}
+}

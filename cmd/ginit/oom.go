@@ -1,0 +1,140 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/ginit-dev/ginit/reaper"
+)
+
+// When the kernel's OOM killer ends a process, all anyone sees is SIGKILL:
+// exit 137, as if something had killed it on purpose. The container's
+// memory cgroup counts OOM kills; ginit reads the count when a process dies
+// of a SIGKILL ginit did not send, and if it rose, says "out of memory".
+
+// oomCounter is the container's memory cgroup OOM-kill count.
+type oomCounter struct {
+	path string // memory.events (cgroup v2) or memory.oom_control (v1); "" if none
+	base int64  // kills already accounted for
+}
+
+// newOOMCounter finds the counter and reads the baseline. It runs just
+// after the child is started, so the child's start never waits for it
+// (two small reads: /proc/self/cgroup and the counter, tens of
+// microseconds), and before the child can have grown enough to be killed.
+func newOOMCounter() *oomCounter {
+	b, _ := readSmall("/proc/self/cgroup")
+	for _, try := range oomFiles(string(b)) {
+		if n, ok := readOOMKills(try); ok {
+			return &oomCounter{path: try, base: n}
+		}
+	}
+	return &oomCounter{}
+}
+
+// oomFiles lists where the counter may be, best first. A container's
+// /sys/fs/cgroup shows its own cgroup at the root (cgroup namespace, or
+// the runtime's bind mount), so the root is tried after the path that
+// /proc/self/cgroup names.
+func oomFiles(cgroup string) []string {
+	var v2, v1 []string
+	for line := range strings.SplitSeq(cgroup, "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		path := f[2]
+		if path == "/" {
+			path = ""
+		}
+		switch {
+		case f[0] == "0" && f[1] == "":
+			v2 = append(v2, "/sys/fs/cgroup"+path+"/memory.events", "/sys/fs/cgroup/memory.events")
+		case hasController(f[1], "memory"):
+			v1 = append(v1, "/sys/fs/cgroup/memory"+path+"/memory.oom_control", "/sys/fs/cgroup/memory/memory.oom_control")
+		}
+	}
+	return append(v2, v1...)
+}
+
+func hasController(list, name string) bool {
+	for c := range strings.SplitSeq(list, ",") {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// readOOMKills reads the "oom_kill N" line of a counter file.
+func readOOMKills(path string) (int64, bool) {
+	b, err := readSmall(path)
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// rose re-reads the counter and takes one kill off it if it rose, so each
+// OOM kill is told once.
+func (o *oomCounter) rose() bool {
+	if o == nil || o.path == "" {
+		return false
+	}
+	n, ok := readOOMKills(o.path)
+	if !ok || n <= o.base {
+		return false
+	}
+	o.base++
+	return true
+}
+
+// describe says how a process ended, and whether the OOM killer did it.
+// The counter is read only for a SIGKILL ginit did not send (or a shell's
+// 137, a SIGKILLed child of its own): otherwise it costs nothing.
+func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
+	desc = reaper.Describe(ws)
+	if s.phase == killing {
+		return desc, false
+	}
+	switch {
+	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.oom.rose():
+		return desc + " (out of memory)", true
+	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL) && s.oom.rose():
+		return desc + " (after an out-of-memory kill)", true
+	}
+	return desc, false
+}
+
+// readSmall reads a small kernel file with bare system calls: an os.File
+// would start the runtime's network poller for nothing.
+func readSmall(path string) ([]byte, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	b := make([]byte, 4096)
+	n := 0
+	for n < len(b) {
+		m, err := syscall.Read(fd, b[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return b[:n], nil
+}

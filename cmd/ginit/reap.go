@@ -1,0 +1,45 @@
+package main
+
+import (
+	"time"
+
+	"github.com/ginit-dev/ginit/proctab"
+	"github.com/ginit-dev/ginit/reaper"
+)
+
+// reap collects every zombie and notes the main child's end.
+func (s *supervisor) reap() {
+	var err error
+	s.exits, s.noChildren, err = reaper.Reap(s.exits[:0])
+	if err != nil {
+		s.log.warn("reap", "wait4 failed", str("error", err.Error()))
+	}
+	for _, e := range s.exits {
+		desc, oom := s.describe(e.Status)
+		p := proctab.Proc{Pid: e.Pid, Comm: "?"}
+		if h := s.held[e.Pid]; h != nil {
+			p = h.Proc
+			s.release(h, desc)
+		}
+		if e.Pid == s.child && !s.childDone {
+			p.Comm = s.childComm
+			s.childDone, s.childStatus, s.childEnded, s.childDesc = true, e.Status, time.Now(), desc
+		}
+		if oom {
+			s.oomed = append(s.oomed, p)
+		}
+		switch {
+		case e.Pid == s.child:
+			s.onChildExit(oom)
+		case oom:
+			s.log.warn("oom", "process killed by the kernel's OOM killer", num("pid", e.Pid), str("cmd", p.Comm), str("status", desc))
+		case s.cfg.warnOnReap:
+			s.log.warn("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))
+		default:
+			s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))
+		}
+	}
+	if n := len(s.exits); n > 0 && s.phase == draining {
+		s.adopt(s.exits[n-1].Pid)
+	}
+}

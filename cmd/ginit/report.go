@@ -1,0 +1,157 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ginit-dev/ginit/proctab"
+	"github.com/ginit-dev/ginit/signals"
+)
+
+// --report-file writes a short plain-text summary of the stop at exit, for
+// Kubernetes' terminationMessagePath (/dev/termination-log), which
+// `kubectl describe pod` shows as the container's last state.
+
+// reportMax is Kubernetes' limit on a termination message: it keeps the
+// first 4096 bytes. ginit cuts the process lines instead, so the exit
+// code, on the last line, always survives.
+const reportMax = 4096
+
+// endedMax bounds the process ends kept for the report: more than can fit
+// in reportMax, so memory stays bounded however many processes drain.
+const endedMax = reportMax / 16
+
+// ended is one process seen to end during a drain or a kill.
+type ended struct {
+	p      proctab.Proc
+	status string
+	after  time.Duration
+}
+
+// noteEnd keeps a process's end for the report.
+func (s *supervisor) noteEnd(p proctab.Proc, status string, after time.Duration) {
+	if len(s.ended) < endedMax {
+		s.ended = append(s.ended, ended{p, status, after})
+	} else {
+		s.endedMore++
+	}
+}
+
+// reportText is the summary: what stopped ginit and when, how the main
+// child ended, what was drained or killed and when, the exit code.
+func (s *supervisor) reportText(code int) string {
+	var lines []string
+	add := func(parts ...string) { lines = append(lines, strings.Join(parts, "")) }
+	st := &s.stop
+	if st.begun() {
+		sig := signals.Name(st.sig)
+		if st.recv != st.sig {
+			sig = signals.Name(st.recv) + " (delivered as " + signals.Name(st.sig) + ")"
+		}
+		if st.held != 0 {
+			add("stop: ", signals.Name(st.held), " at ", stamp(st.at), " (held, never delivered), then ",
+				sig, " at ", stamp(st.delayEnd), " (delivered at once)")
+		} else {
+			add("stop: ", sig, " at ", stamp(st.at))
+		}
+		if !st.delayEnd.IsZero() {
+			add("stop delay: ", stamp(st.at), " to ", stamp(st.delayEnd), " (", msec(st.delayEnd.Sub(st.at)),
+				" of --stop-delay ", s.cfg.stopDelay.String(), "; ", st.delayHow, ")")
+		}
+	} else {
+		add("stop: none (the main child ended by itself)")
+	}
+	if s.childDone {
+		when := msec(s.childEnded.Sub(s.started)) + " after it started"
+		if st.begun() {
+			when = msec(s.childEnded.Sub(st.at)) + " after the stop"
+		}
+		add("main child ", reportName(proctab.Proc{Pid: s.child, Comm: s.childComm}), ": ", s.childDesc, ", ", when)
+	}
+	if s.drain.begun() {
+		add("drained with ", signals.Name(s.drain.sig), ": ", strconv.Itoa(len(s.ended)+s.endedMore), " process(es) ended")
+	}
+	since := " after the stop"
+	if !st.begun() {
+		since = " after the drain began"
+	}
+	for _, e := range s.ended {
+		add("  ", reportName(e.p), ": ", e.status, ", ", msec(e.after), since)
+	}
+	if len(s.killed) > 0 {
+		var names []string
+		for _, p := range s.killed[:min(len(s.killed), listMax)] {
+			names = append(names, reportName(p))
+		}
+		if len(s.killed) > listMax {
+			names = append(names, "+"+strconv.Itoa(len(s.killed)-listMax)+" more")
+		}
+		add("killed (SIGKILL) at ", s.killWhy, ", ", msec(s.killAfter), since, ": ", strings.Join(names, ","))
+	}
+	add("exit code ", strconv.Itoa(code))
+	text := capReport(lines)
+	if full := len(strings.Join(lines, "\n")) + 1; len(text) < full && s.cfg.reportFile != "" {
+		s.log.report("report", "report file cut to 4 KiB, Kubernetes' limit for a termination message",
+			str("path", s.cfg.reportFile), num("bytes", full))
+	}
+	return text
+}
+
+// capReport joins the lines; if they exceed reportMax bytes, it keeps the
+// leading lines that fit, says so, and always keeps the last (the exit code).
+func capReport(lines []string) string {
+	full := strings.Join(lines, "\n") + "\n"
+	if len(full) <= reportMax {
+		return full
+	}
+	last := lines[len(lines)-1] + "\n"
+	const cut = "... (cut to 4 KiB)\n"
+	var b strings.Builder
+	for _, l := range lines[:len(lines)-1] {
+		if b.Len()+len(l)+1 > reportMax-len(cut)-len(last) {
+			break
+		}
+		b.WriteString(l + "\n")
+	}
+	return b.String() + cut + last
+}
+
+// reportName is a process as the text log names it in a list.
+func reportName(p proctab.Proc) string {
+	return strconv.Itoa(p.Pid) + "(" + listName(p.Comm) + ")"
+}
+
+func msec(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
+
+// writeReport writes the report in one write. A failure is a warning: the
+// exit code is the app's, not the report's.
+func (s *supervisor) writeReport(text string) {
+	path := s.cfg.reportFile
+	if path == "" {
+		return
+	}
+	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o644)
+	if err == nil {
+		var n int
+		n, err = syscall.Write(fd, []byte(text))
+		if err == nil && n < len(text) {
+			err = syscall.EIO // a short write to a file: the disk is full
+		}
+		if cerr := syscall.Close(fd); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		s.log.warn("report", "cannot write the report file", str("path", path), str("error", err.Error()))
+	}
+}
+
+// execCode is the exit code main gives a child that could not be started.
+func execCode(err error) int {
+	if e, ok := err.(*execError); ok {
+		return e.code
+	}
+	return 1
+}

@@ -1,0 +1,153 @@
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// inCgroup moves this process into the cgroup at dir, then becomes argv:
+// ginit and all it starts are then under dir's memory limit.
+func inCgroup(dir string, argv []string) int {
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte("0"), 0); err != nil {
+		fmt.Fprintln(os.Stderr, "incgroup:", err)
+		return 1
+	}
+	err := syscall.Exec(argv[0], argv, os.Environ())
+	fmt.Fprintln(os.Stderr, "incgroup:", err)
+	return 1
+}
+
+// hog maps and touches memory, a megabyte at a time, until it is killed.
+func hog() int {
+	fmt.Println("hog ready")
+	for i := 0; i < 1<<16; i++ {
+		b, err := syscall.Mmap(-1, 0, 1<<20, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+		if err != nil {
+			fmt.Println("hog:", err)
+			return 1
+		}
+		for j := 0; j < len(b); j += 4096 {
+			b[j] = 1
+		}
+	}
+	fmt.Println("hog: never killed")
+	return 0
+}
+
+// memoryCgroup creates a cgroup with a 64 MiB memory limit and no swap,
+// beside this process's own, and removes it when the test ends; it skips
+// the test where memory cgroups cannot be created.
+func memoryCgroup(t *testing.T) string {
+	t.Helper()
+	self, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Skipf("SKIP: no /proc/self/cgroup: %v", err)
+	}
+	var dir string
+	limits := map[string]string{}
+	for _, line := range strings.Split(string(self), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		if f[0] == "0" && f[1] == "" {
+			if c, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers"); err == nil && bytes.Contains(c, []byte("memory")) {
+				dir = filepath.Join("/sys/fs/cgroup", f[2])
+				limits = map[string]string{"memory.max": "64M", "memory.swap.max": "0"}
+				break
+			}
+		}
+		if strings.Contains(","+f[1]+",", ",memory,") {
+			dir = filepath.Join("/sys/fs/cgroup/memory", f[2])
+			limits = map[string]string{"memory.limit_in_bytes": "64M", "memory.memsw.limit_in_bytes": "64M"}
+		}
+	}
+	if dir == "" {
+		t.Skip("SKIP: no memory cgroup controller")
+	}
+	dir = filepath.Join(dir, fmt.Sprintf("ginit-oom-%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Skipf("SKIP: cannot create a memory cgroup (needs root and a writable cgroupfs): %v", err)
+	}
+	t.Cleanup(func() { os.Remove(dir) })
+	for _, k := range []string{"memory.limit_in_bytes", "memory.max", "memory.memsw.limit_in_bytes", "memory.swap.max"} {
+		v, ok := limits[k]
+		if !ok {
+			continue
+		}
+		err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0)
+		if err != nil && !os.IsNotExist(err) && (k == "memory.max" || k == "memory.limit_in_bytes") {
+			t.Skipf("SKIP: cannot set a memory limit on %s: %v", dir, err)
+		}
+	}
+	return dir
+}
+
+// A process killed by the OOM killer is reported as such in the exit
+// line and the report file; a SIGKILL from elsewhere is not.
+func TestOOMKillReported(t *testing.T) {
+	t.Parallel()
+	dir := memoryCgroup(t)
+	hog := strings.Join(helper("hog"), " ")
+	for _, tc := range []struct {
+		name string
+		argv []string
+		code int
+		want string // in the exit line's status and the report
+	}{
+		{"main child", helper("hog"), 137, "killed by SIGKILL (out of memory)"},
+		{"behind a shell", []string{"sh", "-c", hog + "; exit 137"}, 137, "exited 137 (after an out-of-memory kill)"},
+		{"not OOM", []string{"sh", "-c", "echo hog ready; kill -9 $$"}, 137, ""},
+	} {
+		report := filepath.Join(t.TempDir(), "report")
+		args := append([]string{"helper:incgroup", dir, ginit, "--report-file", report}, tc.argv...)
+		r := start(t, opts{init: self, args: args})
+		r.expect("hog ready")
+		if code := r.wait(); code != tc.code {
+			t.Fatalf("%s: exit %d, want %d:\n%s\n%s", tc.name, code, tc.code, r.stdout(), r.stderr())
+		}
+		stderr := r.stderr()
+		text, err := os.ReadFile(report)
+		if err != nil {
+			t.Fatalf("%s: no report file: %v", tc.name, err)
+		}
+		if tc.want == "" {
+			if strings.Contains(stderr, "out of memory") || strings.Contains(string(text), "out of memory") {
+				t.Errorf("%s: a SIGKILL not from the OOM killer was called out of memory:\n%s\n%s", tc.name, stderr, text)
+			}
+			continue
+		}
+		if !strings.Contains(stderr, "ginit exiting code=137 status=\""+tc.want+"\" oom_killed=") {
+			t.Errorf("%s: the exit line does not say %q:\n%s", tc.name, tc.want, stderr)
+		}
+		if !strings.Contains(string(text), tc.want) {
+			t.Errorf("%s: the report file does not say %q:\n%s", tc.name, tc.want, text)
+		}
+	}
+}
+
+// An orphan killed by the OOM killer gets its own line, and the exit line
+// names it although the main child ended otherwise.
+func TestOOMKillOfOrphan(t *testing.T) {
+	t.Parallel()
+	dir := memoryCgroup(t)
+	hog := strings.Join(helper("hog"), " ")
+	r := start(t, opts{init: self, args: []string{"helper:incgroup", dir, ginit, "sh", "-c", "(" + hog + " &); sleep 1000"}})
+	r.expect("hog ready")
+	r.expectStderr("process killed by the kernel's OOM killer")
+	r.signal(syscall.SIGTERM)
+	if code := r.wait(); code != 143 {
+		t.Errorf("exit %d, want 143", code)
+	}
+	stderr := r.stderr()
+	if !strings.Contains(stderr, `status="killed by SIGKILL (out of memory)"`) ||
+		!regexp.MustCompile(`ginit exiting code=143 status="killed by SIGTERM" oom_killed=\d+\(`).MatchString(stderr) {
+		t.Errorf("the OOM kill of the orphan is not reported:\n%s", stderr)
+	}
+}
