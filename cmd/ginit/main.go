@@ -9,7 +9,6 @@ package main
 import (
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -36,12 +35,26 @@ var (
 	asyncPreemptOff = ""
 )
 
-// init locks the main goroutine to the main thread, where init functions
-// run: the parent-death signal is a property of each thread, and a
-// launcher's (unshare --kill-child's SIGKILL) sits on the main thread, the
-// one that ran execve. setUp must replace it there; see prctlPdeathsig.
+// The command line is read in init, because init runs on the main thread
+// (the runtime locks it there for package initialisation): the
+// parent-death signal is a property of each thread, and a launcher's
+// (unshare --kill-child's SIGKILL) sits on the main thread, the one that
+// ran execve, so -p must replace it there. runtime.LockOSThread for all of
+// main would do the same, but would make each signal.Notify in catchSignals
+// a hand-off between threads: 2 ms more at every start.
+var (
+	cfg       *config
+	cfgErr    error
+	pdeathErr error // the failure to set -p, for setUp to report
+)
+
 func init() {
-	runtime.LockOSThread()
+	cfg, cfgErr = parseArgs(os.Args[1:], os.LookupEnv)
+	if cfgErr == nil && cfg.action == actRun && cfg.pdeathSig != 0 {
+		// Set on ginit itself, as tini does: when ginit's parent dies, ginit
+		// gets this signal and forwards it like any other.
+		pdeathErr = prctlPdeathsig(cfg.pdeathSig)
+	}
 }
 
 func main() {
@@ -52,10 +65,9 @@ func main() {
 }
 
 func run(sigs chan os.Signal) int {
-	cfg, err := parseArgs(os.Args[1:], os.LookupEnv)
-	if err != nil {
+	if cfgErr != nil {
 		// One line: the usage text would push the problem off a log viewer's screen.
-		os.Stderr.WriteString("ginit: " + err.Error() + "; see ginit --help\n")
+		os.Stderr.WriteString("ginit: " + cfgErr.Error() + "; see ginit --help\n")
 		return 1
 	}
 	switch cfg.action {
@@ -74,9 +86,7 @@ func run(sigs chan os.Signal) int {
 		// Shown at any level: the level itself may be what was garbled.
 		log.log(lvlError, "warn", "config", w)
 	}
-	err = setUp(cfg, log)
-	runtime.UnlockOSThread() // the loop may run on any thread
-	if err != nil {
+	if err := setUp(cfg, log); err != nil {
 		log.errorf("setup", "cannot set up", str("error", err.Error()))
 		return 1
 	}
@@ -163,13 +173,8 @@ func inheritedIgnored() uint64 {
 
 // setUp does what must happen before the child starts.
 func setUp(cfg *config, log *logger) error {
-	if cfg.pdeathSig != 0 {
-		// Set on ginit itself, as tini does: when ginit's parent dies, ginit
-		// gets this signal and forwards it like any other. main runs on the
-		// main thread (see init), so this replaces what a launcher set.
-		if err := prctlPdeathsig(cfg.pdeathSig); err != nil {
-			return err
-		}
+	if pdeathErr != nil {
+		return pdeathErr // -p, set in init on the main thread
 	}
 	if cfg.subreaper {
 		if err := reaper.SetSubreaper(); err != nil {
