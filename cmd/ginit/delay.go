@@ -17,7 +17,6 @@ import (
 
 // beginDelay holds the stop signal until the delay passes.
 func (s *supervisor) beginDelay() {
-	s.phase = delaying
 	until := s.stop.at.Add(s.cfg.stopDelay)
 	s.delay.set(until)
 	s.log.report("delay", "stop signal received; holding it for --stop-delay while the app keeps serving",
@@ -26,9 +25,6 @@ func (s *supervisor) beginDelay() {
 
 // onDelayEnd: the delay has passed; deliver the held signal.
 func (s *supervisor) onDelayEnd() {
-	if s.phase != delaying {
-		return // a timer that fired as the delay ended otherwise
-	}
 	s.endDelay("the delay passed")
 	s.deliverStop("stop delay over; delivered", ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
 }

@@ -27,17 +27,8 @@ func (d *drainState) line() bool {
 // beginDrain runs when the main child is gone. Left alone, the processes
 // that remain would be SIGKILLed by the kernel the moment ginit exits,
 // mid-job; instead each gets the stop signal once and time to finish.
-func (s *supervisor) beginDrain() {
-	if s.nothingLeft() {
-		s.finish() // the common case of a clean exit, without reading /proc
-		return
-	}
-	procs, err := s.list()
-	if err == nil && len(s.holdAll(procs)) == 0 && s.noChildren {
-		s.finish()
-		return
-	}
-	s.phase, s.drain.at, s.drain.sig = draining, time.Now(), s.drainSignal()
+func (s *supervisor) beginDrain(procs []proctab.Proc, listErr error) {
+	s.drain.at, s.drain.sig = time.Now(), s.drainSignal()
 	if !s.stop.begun() {
 		bound, why := s.cfg.grace, "the drain's bound (--grace "+s.cfg.grace.String()+")"
 		if bound == 0 {
@@ -46,12 +37,25 @@ func (s *supervisor) beginDrain() {
 		s.setDeadline(s.drain.at.Add(bound), why)
 	}
 	s.status.set(s.drain.at.Add(statusEvery))
-	if err != nil {
-		s.drainBlind(err)
+	if listErr != nil {
+		s.drainBlind(listErr)
 		return
 	}
 	s.diagnoseWrapper(procs)
 	s.signalTops("main child gone; draining the processes left")
+}
+
+// leftOver lists the processes left when the main child has gone, and
+// holds each live one. None, and no error, means ginit may exit.
+func (s *supervisor) leftOver() ([]proctab.Proc, error) {
+	if s.nothingLeft() {
+		return nil, nil // one system call, not a read of /proc
+	}
+	procs, err := s.list()
+	if err == nil && len(s.holdAll(procs)) == 0 && s.noChildren {
+		return nil, nil
+	}
+	return procs, err
 }
 
 // nothingLeft: no process is left for ginit to wait for. Without children

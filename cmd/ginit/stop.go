@@ -23,25 +23,22 @@ type stopState struct {
 
 func (st *stopState) begun() bool { return !st.at.IsZero() }
 
-// beginStop starts the grace period, if there is one, from the signal's
-// arrival, and delivers the signal now or, with --stop-delay, later.
+// beginStop notes the stop and starts the grace period, if there is one,
+// from the signal's arrival; the loop decides when the signal is delivered.
 func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
 	if s.cfg.grace > 0 {
 		s.setDeadline(s.stop.at.Add(s.cfg.grace), "the grace period (--grace "+s.cfg.grace.String()+")")
 	}
-	if s.childDone {
-		if s.cfg.grace == 0 && s.phase == draining {
-			s.deadline.stop() // a stop without --grace has no deadline but the orchestrator's
-		}
-		s.log.report("stop", "stop signal received while draining; the drain has already sent it", s.stopFields()...)
-		return
+}
+
+// stopWhileDraining: the drain has sent its signal already. During a stop
+// only --grace may kill, so without it the drain's own bound is lifted.
+func (s *supervisor) stopWhileDraining() {
+	if s.cfg.grace == 0 && s.phase == draining {
+		s.deadline.stop()
 	}
-	if s.cfg.stopDelay > 0 {
-		s.beginDelay()
-		return
-	}
-	s.deliverStop("stop signal received; delivered")
+	s.log.report("stop", "stop signal received while draining; the drain has already sent it", s.stopFields()...)
 }
 
 // stopFields describe the stop: the signal, when it arrived, the deadline.
@@ -60,7 +57,6 @@ func (s *supervisor) stopFields() []field {
 // deliverStop delivers the stop signal, then SIGCONT (a stopped process
 // must run to handle it).
 func (s *supervisor) deliverStop(msg string, extra ...field) {
-	s.phase = stopping
 	fs := append(s.stopFields(), extra...)
 	// Who is about to get the signal, and who is the child's own child (a
 	// wrapper's app), is known only now: read it before sending.

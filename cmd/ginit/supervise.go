@@ -128,6 +128,7 @@ func (s *supervisor) run() (int, error) {
 		case pid := <-s.watchC:
 			s.onExited(pid)
 		case <-s.delay.c:
+			s.phase = stopping
 			s.onDelayEnd()
 		case <-s.deadline.c:
 			s.onDeadline()
@@ -157,7 +158,18 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	switch {
 	case signals.IsStop(out) && !s.stop.begun():
 		s.beginStop(sig, out)
+		switch {
+		case s.childDone:
+			s.stopWhileDraining()
+		case s.cfg.stopDelay > 0:
+			s.phase = delaying
+			s.beginDelay()
+		default:
+			s.phase = stopping
+			s.deliverStop("stop signal received; delivered")
+		}
 	case s.phase == delaying && signals.IsStop(out) && out != s.stop.sig:
+		s.phase = stopping
 		s.cutDelay(sig, out)
 	case s.stop.begun() && out == s.stop.sig:
 		// An orchestrator may repeat itself; to many job runners a second
@@ -191,11 +203,17 @@ func (s *supervisor) advance() {
 		return
 	}
 	switch s.phase {
-	case delaying:
-		s.childExitedInDelay()
-		s.beginDrain()
-	case running, stopping:
-		s.beginDrain()
+	case running, delaying, stopping:
+		if s.phase == delaying {
+			s.childExitedInDelay()
+		}
+		procs, err := s.leftOver()
+		if err == nil && len(procs) == 0 {
+			s.finish() // the common case: a clean exit, nothing left behind
+			return
+		}
+		s.phase = draining
+		s.beginDrain(procs, err)
 	case draining, killing:
 		if len(s.held) == 0 {
 			s.recount()
