@@ -171,9 +171,11 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	case s.phase == delaying && signals.IsStop(out) && out != s.stop.sig:
 		s.phase = stopping
 		s.cutDelay(sig, out)
-	case s.stop.begun() && out == s.stop.sig:
+	case s.stop.begun() && (out == s.stop.sig || out == s.stop.held):
 		// An orchestrator may repeat itself; to many job runners a second
 		// SIGTERM means "abort the job now". A different signal is deliberate.
+		// A signal held by --stop-delay and then cut short counts as had: the
+		// kernel may hand ginit a repeat of it after the signal that cut it.
 		msg := "stop signal already delivered; not sending it again"
 		if s.phase == delaying {
 			msg = "stop signal already received; held until the stop delay ends"
