@@ -379,6 +379,10 @@ func dockerDeploy(rs *redisServer, name, jid string) (s stopped) {
 	s.killed = s.took >= orchestratorDeadline // docker stop does not say whether it had to
 	<-gone
 	out, err := exec.Command("docker", "inspect", "-f", "{{.State.ExitCode}}", name).Output()
+	if err != nil {
+		s.err = fmt.Errorf("docker inspect: %v", err)
+		return s
+	}
 	if s.code, err = strconv.Atoi(strings.TrimSpace(string(out))); err != nil {
 		s.err = fmt.Errorf("docker inspect: the exit code: %v %s", err, out)
 		return s
