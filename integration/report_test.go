@@ -64,7 +64,9 @@ func TestReportFile(t *testing.T) {
 func TestReportFileCap(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "termination-log")
-	r := start(t, opts{args: append([]string{"--report-file", path}, helper("orphans", "300", "1000")...)})
+	// 300 orphans that live until the drain's SIGTERM, however slow the machine.
+	app := []string{"sh", "-c", "i=0; while [ $i -lt 300 ]; do sleep 1000 & i=$((i+1)); done; echo forked 300"}
+	r := start(t, opts{args: append([]string{"--report-file", path}, app...)})
 	r.expect("forked 300")
 	if code := r.wait(); code != 0 {
 		t.Errorf("exit %d", code)
