@@ -42,7 +42,7 @@ test: deps build
 	rm -f $$log; exit $$status
 
 demo: build
-	$(GO) run ./integration/demo $(OUT)
+	$(GO) run ./tools/demo $(OUT)
 
 # Each fuzz target for FUZZTIME; their seed corpora also run in `make test`.
 FUZZTIME ?= 30s
@@ -99,4 +99,4 @@ image: build
 BENCHFLAGS ?=
 .PHONY: bench
 bench: deps build
-	$(GO) run ./integration/bench -ginit $(OUT) -ldflags '$(LDFLAGS)' $(BENCHFLAGS)
+	$(GO) run ./tools/bench -ginit $(OUT) -ldflags '$(LDFLAGS)' $(BENCHFLAGS)

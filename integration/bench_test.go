@@ -15,7 +15,7 @@ func TestBenchQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SKIP: -short: the quick bench takes several seconds")
 	}
-	cmd := exec.Command("go", "run", "./integration/bench", "-quick", "-ginit", ginit)
+	cmd := exec.Command("go", "run", "./tools/bench", "-quick", "-ginit", ginit)
 	cmd.Dir = rootDir
 	out, err := cmd.CombinedOutput()
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
