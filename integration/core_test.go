@@ -12,7 +12,7 @@ import (
 	"github.com/ginit-dev/ginit/signals"
 )
 
-func TestExitCodes(t *testing.T) {
+func TestHeavyExitCodes(t *testing.T) {
 	t.Parallel()
 	for code := 0; code <= 255; code++ {
 		c := fmt.Sprint(code)
@@ -69,7 +69,7 @@ func TestForwardsEverySignal(t *testing.T) {
 }
 
 // A SIGTERM that lands while ginit is starting the child still reaches it.
-func TestTermDuringStart(t *testing.T) {
+func TestHeavyTermDuringStart(t *testing.T) {
 	t.Parallel()
 	for i := 0; i < 50; i++ {
 		termDuringStart(t)

@@ -1,6 +1,8 @@
 // Package integration runs the real ginit binary, built once, as PID 1 of
 // a new PID namespace, with helper children that are this test binary run
-// again (TestMain dispatches on GINIT_HELPER).
+// again (TestMain dispatches on GINIT_HELPER). Tests named TestHeavy...
+// (stress, the release builds, the quick bench) take long; make test runs
+// them in a second pass, after all the others.
 package integration
 
 import (
