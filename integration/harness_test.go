@@ -251,6 +251,26 @@ func scanLines(r io.Reader) chan string {
 	return c
 }
 
+// waitOutput runs cmd, something that follows output as it comes
+// (docker logs -f, tail -F), until a line of its stdout or stderr contains
+// want; then it stops cmd.
+func waitOutput(t *testing.T, cmd *exec.Cmd, want string) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd.Stdout, cmd.Stderr = w, w
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		t.Fatalf("%q: %v", cmd.Args, err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	waitLine(t, scanLines(r), want)
+}
+
 // waitLine is the one wait for output: it returns the first line from
 // lines that contains want, and fails the test if lines ends or patience
 // passes first.
