@@ -7,7 +7,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -79,13 +78,7 @@ func TestHeavyTermDuringStart(t *testing.T) {
 func termDuringStart(t *testing.T) {
 	t.Helper()
 	r := start(t, opts{args: append([]string{"-vvvv"}, helper("record", "TERM", "0")...)})
-	for !strings.Contains(r.stderr(), "trace ready") {
-		select {
-		case <-r.done:
-			t.Fatalf("ginit exited early")
-		case <-time.After(100 * time.Microsecond):
-		}
-	}
+	r.expectErr("trace ready")
 	r.signal(syscall.SIGTERM)
 	// 0 if the child's handler caught it, 143 if it came before the handler:
 	// either way it arrived. A lost signal would leave ginit running.

@@ -98,9 +98,10 @@ type run struct {
 	cmd    *exec.Cmd
 	lines  chan string // stdout, line by line
 	mu     sync.Mutex
-	out    bytes.Buffer // stdout, whole
-	errBuf bytes.Buffer // stderr, whole
-	tty    *os.File     // the terminal's master, with opts.tty
+	out    bytes.Buffer  // stdout, whole
+	errBuf bytes.Buffer  // stderr, whole
+	grew   chan struct{} // closed when stderr grows, then replaced
+	tty    *os.File      // the terminal's master, with opts.tty
 	done   chan struct{}
 	code   int
 }
@@ -129,7 +130,7 @@ func start(t *testing.T, o opts) *run {
 	}
 	spec := launch.Spec{Argv: argv, Env: env, BareEnv: o.bareEnv, NoNS: o.notNS, Mount: o.mount,
 		Nobody: o.nobody, Extra: o.extra}
-	r := &run{t: t, lines: make(chan string, 100000), done: make(chan struct{})}
+	r := &run{t: t, lines: make(chan string, 100000), done: make(chan struct{}), grew: make(chan struct{})}
 	var stdout io.ReadCloser
 	if o.tty {
 		m, s, err := launch.Pty()
@@ -148,7 +149,7 @@ func start(t *testing.T, o opts) *run {
 		if stdout, err = cmd.StdoutPipe(); err != nil {
 			t.Fatal(err)
 		}
-		cmd.Stderr = &lockedWriter{&r.mu, &r.errBuf}
+		cmd.Stderr = stderrWriter{r}
 	}
 	if err := cmd.Start(); err != nil {
 		if launch.Refused(err) && (!o.notNS || o.nobody) {
@@ -204,6 +205,17 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// stderrWriter keeps ginit's stderr and tells expectErr that it grew.
+type stderrWriter struct{ r *run }
+
+func (w stderrWriter) Write(p []byte) (int, error) {
+	w.r.mu.Lock()
+	defer w.r.mu.Unlock()
+	close(w.r.grew)
+	w.r.grew = make(chan struct{})
+	return w.r.errBuf.Write(p)
+}
+
 func (r *run) stdout() string { r.mu.Lock(); defer r.mu.Unlock(); return r.out.String() }
 func (r *run) stderr() string { r.mu.Lock(); defer r.mu.Unlock(); return r.errBuf.String() }
 
@@ -211,6 +223,30 @@ func (r *run) stderr() string { r.mu.Lock(); defer r.mu.Unlock(); return r.errBu
 func (r *run) expect(want string) string {
 	r.t.Helper()
 	return waitLine(r.t, r.lines, want)
+}
+
+// expectErr waits until stderr contains want.
+func (r *run) expectErr(want string) {
+	r.t.Helper()
+	deadline := time.After(patience)
+	for {
+		r.mu.Lock()
+		seen, grew := strings.Contains(r.errBuf.String(), want), r.grew
+		r.mu.Unlock()
+		if seen {
+			return
+		}
+		select {
+		case <-grew:
+		case <-r.done:
+			if !strings.Contains(r.stderr(), want) {
+				r.t.Fatalf("exited before stderr showed %q", want)
+			}
+			return
+		case <-deadline:
+			r.t.Fatalf("stderr showed no %q after %v", want, patience)
+		}
+	}
 }
 
 // wait returns ginit's exit code (128+N if a signal killed it).
