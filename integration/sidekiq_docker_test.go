@@ -378,7 +378,8 @@ func dockerDeploy(rs *redisServer, name, jid string) (s stopped) {
 	s.took = time.Since(s.sent)
 	s.killed = s.took >= orchestratorDeadline // docker stop does not say whether it had to
 	<-gone
-	out, err := exec.Command("docker", "inspect", "-f", "{{.State.ExitCode}}", name).Output()
+	out, _ := exec.Command("docker", "inspect", "-f", "{{.State.ExitCode}}", name).Output()
+	var err error
 	if s.code, err = strconv.Atoi(strings.TrimSpace(string(out))); err != nil {
 		s.err = fmt.Errorf("docker inspect: the exit code: %v %s", err, out)
 		return s
