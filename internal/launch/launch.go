@@ -32,8 +32,8 @@ type Spec struct {
 	// switching user (root only).
 	Nobody bool
 	// TTY, when set, is the program's stdin, stdout and stderr and the
-	// controlling terminal of a new session; CTTY false makes the session
-	// without a controlling terminal.
+	// controlling terminal of a new session (with NoCTTY, of none: the
+	// session is new, the terminal only its stdio).
 	TTY    *os.File
 	NoCTTY bool
 	Extra  []*os.File
