@@ -83,8 +83,8 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 	argv := append([]string{init}, args...)
 	env := []string{"PATH=" + dir + ":/usr/bin:/bin", "ORACLE=1"}
 	if c.via != "" {
-		argv = append([]string{self, "helper:" + c.via}, argv...)
-		env = append(env, "GINIT_HELPER=1")
+		argv = append(helper(c.via), argv...)
+		env = append(env, launch.HelperEnv)
 	}
 	for _, kv := range c.env {
 		kv = strings.ReplaceAll(kv, "$DIR", dir)
