@@ -28,21 +28,27 @@ deps:
 	else echo "make deps: the Debian packages the tests use are installed"; fi
 	@echo "make deps: go mod download (golang.org/x/sys)"; $(GO) mod download
 
-# -v so that every skipped test's reason reaches the log; the filter keeps
-# each test's result line, package results, SKIP lines and t.Log lines, and
-# pipefail keeps the status. The last line counts the results.
+# Two passes: every test but the heavy ones, then the heavy ones (named
+# TestHeavy...: the orphan storm and other stress, all 256 exit codes, the
+# release builds, the quick bench), which run after the fast ones and say
+# how long they took. -v so that every skipped test's reason reaches the
+# log; the filter keeps each test's result line, package results, SKIP
+# lines and t.Log lines, and pipefail keeps the status. The last line
+# counts the results of both passes.
+FILTER := grep -E --line-buffered '^(ok|FAIL|panic:)|^\s*--- (PASS|FAIL|SKIP)|SKIP:|^\s+\S+_test\.go:[0-9]+: '
 test: deps build
 	$(GO) vet ./...
-	@log=$$(mktemp); set -o pipefail; \
-	$(GO) test -count=1 -v ./... 2>&1 | tee $$log | \
-		grep -E --line-buffered '^(ok|FAIL|panic:)|^\s*--- (PASS|FAIL|SKIP)|SKIP:|^\s+\S+_test\.go:[0-9]+: '; \
-	status=$$?; \
+	@log=$$(mktemp); set -o pipefail; status=0; \
+	$(GO) test -count=1 -v -skip '^TestHeavy' ./... 2>&1 | tee $$log | $(FILTER) || status=1; \
+	echo "heavy tests:"; t0=$$(date +%s); \
+	$(GO) test -count=1 -v -run '^TestHeavy' ./integration 2>&1 | tee -a $$log | $(FILTER) || status=1; \
+	echo "heavy tests took $$(( $$(date +%s) - t0 )) s"; \
 	awk '/^ *--- PASS/{p++} /^ *--- FAIL/{f++} /^ *--- SKIP/{s++} \
 		END{printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' $$log; \
 	rm -f $$log; exit $$status
 
 demo: build
-	$(GO) run ./integration/demo $(OUT)
+	$(GO) run ./tools/demo $(OUT)
 
 # Each fuzz target for FUZZTIME; their seed corpora also run in `make test`.
 FUZZTIME ?= 30s
@@ -99,4 +105,4 @@ image: build
 BENCHFLAGS ?=
 .PHONY: bench
 bench: deps build
-	$(GO) run ./integration/bench -ginit $(OUT) -ldflags '$(LDFLAGS)' $(BENCHFLAGS)
+	$(GO) run ./tools/bench -ginit $(OUT) -ldflags '$(LDFLAGS)' $(BENCHFLAGS)

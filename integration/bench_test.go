@@ -7,15 +7,15 @@ import (
 	"testing"
 )
 
-// TestBenchQuick runs the bench once, briefly, against the ginit under
-// test: it proves that `make bench` works and shows its table in the log.
-// It asserts no timing: a few rounds on a shared machine measure nothing,
-// and the bench prints measurements and ratios, never a pass or fail.
-func TestBenchQuick(t *testing.T) {
+// TestHeavyBenchQuick runs the bench (tools/bench) once, briefly, against
+// the ginit under test: it proves only that `make bench` works, and shows
+// its table in the log. It asserts no timing: a few rounds on a shared
+// machine measure nothing.
+func TestHeavyBenchQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SKIP: -short: the quick bench takes several seconds")
 	}
-	cmd := exec.Command("go", "run", "./integration/bench", "-quick", "-ginit", ginit)
+	cmd := exec.Command("go", "run", "./tools/bench", "-quick", "-ginit", ginit)
 	cmd.Dir = rootDir
 	out, err := cmd.CombinedOutput()
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
@@ -44,9 +44,6 @@ func TestBenchQuick(t *testing.T) {
 	}
 	if header == "" {
 		t.Fatalf("no table header naming ginit and the Go floor")
-	}
-	if strings.Contains(string(out), "NOT met") || strings.Contains(string(out), "targets") {
-		t.Errorf("the bench printed a verdict; it prints measurements and ratios only")
 	}
 	// A missing init must say so, never drop out of the table silently.
 	for _, init := range []string{"tini", "tini-static", "dumb-init", "catatonit"} {

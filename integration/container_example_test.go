@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Dockerfile.example, the text users copy, built both ways it offers, from
@@ -125,11 +124,7 @@ services:
 	}
 	t.Cleanup(func() { exec.Command("docker-compose", "-p", project, "-f", file, "down", "-t", "1").Run() })
 	compose("up", "-d")
-	for deadline := time.Now().Add(patience); !strings.Contains(compose("logs"), "worker ready"); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("worker never ready:\n%s", compose("logs"))
-		}
-	}
+	waitOutput(t, exec.Command("docker-compose", "-p", project, "-f", file, "logs", "-f"), "worker ready")
 	compose("stop")
 	if out := compose("logs"); !strings.Contains(out, "worker: job done") || !strings.Contains(out, "grace_ms=20000") {
 		t.Errorf("compose stop lost the job or the grace:\n%s", out)

@@ -86,14 +86,7 @@ func TestDockerInitPath(t *testing.T) {
 		"sh", "-c", "echo starting; /app worker 1000 0; echo wrapper done"); err != nil {
 		t.Fatalf("run: %v: %s", err, out)
 	}
-	for deadline := time.Now().Add(patience); ; time.Sleep(20 * time.Millisecond) {
-		if out, _ := cli("logs", "worker"); strings.Contains(out, "worker ready") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("worker never ready")
-		}
-	}
+	waitOutput(t, exec.Command("docker", "-H", sock, "logs", "-f", "worker"), "worker ready")
 	cli("stop", "-t", "30", "worker")
 	out, _ := cli("logs", "worker")
 	if !strings.Contains(out, "worker: job done") || !strings.Contains(out, "ginit exiting code=143") {

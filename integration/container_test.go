@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -104,19 +103,13 @@ func container(t *testing.T, runArgs ...string) string {
 	return name
 }
 
-// logs waits until the container's logs (stdout and stderr) contain want.
+// logs waits until the container's logs (stdout and stderr) contain want,
+// and returns them.
 func logs(t *testing.T, name, want string) string {
 	t.Helper()
-	for deadline := time.Now().Add(patience); ; {
-		out, _ := exec.Command("docker", "logs", name).CombinedOutput()
-		if bytes.Contains(out, []byte(want)) {
-			return string(out)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("container %s never logged %q:\n%s", name, want, out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitOutput(t, exec.Command("docker", "logs", "-f", name), want)
+	out, _ := exec.Command("docker", "logs", name).CombinedOutput()
+	return string(out)
 }
 
 func exitCodeOf(t *testing.T, name string) string {

@@ -178,15 +178,9 @@ func waitTask(t *testing.T, ctr func(...string) string, id string, d time.Durati
 	}
 }
 
+// waitFile waits until a line of the file at path contains want; the file
+// need not exist yet.
 func waitFile(t *testing.T, path, want string) {
 	t.Helper()
-	for deadline := time.Now().Add(patience); ; time.Sleep(50 * time.Millisecond) {
-		b, _ := os.ReadFile(path)
-		if strings.Contains(string(b), want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never had %q:\n%s", path, want, b)
-		}
-	}
+	waitOutput(t, exec.Command("tail", "-F", "-n", "+1", path), want)
 }

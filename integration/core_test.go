@@ -3,17 +3,15 @@ package integration
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ginit-dev/ginit/signals"
 )
 
-func TestExitCodes(t *testing.T) {
+func TestHeavyExitCodes(t *testing.T) {
 	t.Parallel()
 	for code := 0; code <= 255; code++ {
 		c := fmt.Sprint(code)
@@ -70,7 +68,7 @@ func TestForwardsEverySignal(t *testing.T) {
 }
 
 // A SIGTERM that lands while ginit is starting the child still reaches it.
-func TestTermDuringStart(t *testing.T) {
+func TestHeavyTermDuringStart(t *testing.T) {
 	t.Parallel()
 	for i := 0; i < 50; i++ {
 		termDuringStart(t)
@@ -80,13 +78,7 @@ func TestTermDuringStart(t *testing.T) {
 func termDuringStart(t *testing.T) {
 	t.Helper()
 	r := start(t, opts{args: append([]string{"-vvvv"}, helper("record", "TERM", "0")...)})
-	for !strings.Contains(r.stderr(), "trace ready") {
-		select {
-		case <-r.done:
-			t.Fatalf("ginit exited early")
-		case <-time.After(100 * time.Microsecond):
-		}
-	}
+	r.expectErr("trace ready")
 	r.signal(syscall.SIGTERM)
 	// 0 if the child's handler caught it, 143 if it came before the handler:
 	// either way it arrived. A lost signal would leave ginit running.
@@ -257,21 +249,11 @@ func (r *run) expectIn(prefix string) string {
 // -p: when ginit's parent dies, ginit gets the signal and forwards it.
 func TestParentDeathSignal(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(self, "helper:parent", ginit, "-s", "-p", "SIGUSR1", "--")
-	cmd.Args = append(cmd.Args, helper("record", "USR1", "5")...)
-	cmd.Env = append(os.Environ(), "GINIT_HELPER=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := scanLines(out)
-	waitLine(t, lines, "ready")
-	cmd.Process.Kill()
-	cmd.Process.Wait() // not cmd.Wait: it would close the pipe ginit's child still writes to
-	waitLine(t, lines, "got SIGUSR1")
+	r := start(t, opts{args: append([]string{"-s", "-p", "SIGUSR1", "--"}, helper("record", "USR1", "5")...),
+		via: "parent", notNS: true})
+	r.expect("ready")
+	r.signal(syscall.SIGKILL) // the parent; ginit and its child live on
+	r.expect("got SIGUSR1")
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -326,8 +308,10 @@ func TestHelpVersionLicense(t *testing.T) {
 		}
 	}
 	// dockerd reads "NAME version V - git.COMMIT" (moby's parseInitVersion).
-	out, _ := exec.Command(ginit, "--version").Output()
-	if _, commit, ok := strings.Cut(strings.TrimSpace(string(out)), " - git."); !ok || commit == "" {
+	r := start(t, opts{args: []string{"--version"}, notNS: true})
+	r.wait()
+	out := r.stdout()
+	if _, commit, ok := strings.Cut(strings.TrimSpace(out), " - git."); !ok || commit == "" {
 		t.Errorf("--version %q is not in tini's shape", out)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/launch"
 )
 
 // Issue 10's stop defects, each as PID 1 of a new PID namespace.
@@ -48,7 +50,7 @@ func nsenter(t *testing.T, r *run, argv ...string) chan string {
 		t.Skip("SKIP: no nsenter (util-linux)")
 	}
 	cmd := exec.Command(path, append([]string{"-t", strconv.Itoa(r.cmd.Process.Pid), "-p", "--"}, argv...)...)
-	cmd.Env = append(os.Environ(), "GINIT_HELPER=1", "GODEBUG=asyncpreemptoff=1")
+	cmd.Env = append(os.Environ(), launch.HelperEnv, "GODEBUG=asyncpreemptoff=1")
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Skipf("SKIP: nsenter cannot enter the namespace: %v", err)

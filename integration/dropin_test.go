@@ -3,7 +3,6 @@ package integration
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime"
 	"strings"
@@ -131,23 +130,13 @@ func TestFaultSignalsSentToPID1(t *testing.T) {
 // launcher's on the main thread, not set its own on another.
 func TestParentDeathSignalOverLaunchers(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(self, "helper:parent", self, "helper:pdeathexec", ginit, "-s", "-p", "SIGUSR1", "--")
-	cmd.Args = append(cmd.Args, helper("record", "USR1", "5")...)
-	cmd.Env = append(os.Environ(), "GINIT_HELPER=1", "GODEBUG=asyncpreemptoff=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := scanLines(out)
-	waitLine(t, lines, "ready")
-	cmd.Process.Kill()
-	cmd.Process.Wait()
+	r := start(t, opts{args: append([]string{"-s", "-p", "SIGUSR1", "--"}, helper("record", "USR1", "5")...),
+		via: "parent pdeathexec", notNS: true})
+	r.expect("ready")
+	r.signal(syscall.SIGKILL) // the parent
 	// If ginit died of the launcher's SIGKILL, the app still holds stdout
 	// and never prints this: the wait then ends at patience.
-	waitLine(t, lines, "got SIGUSR1")
+	r.expect("got SIGUSR1")
 }
 
 // A launcher made ginit's process a child subreaper before exec: ginit,

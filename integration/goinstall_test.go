@@ -82,26 +82,18 @@ func versionOf(t *testing.T, bin string) string {
 // forwarded SIGURG (23) reaches the helper before SIGPWR (30) ends it.
 func forwardsURG(t *testing.T, bin string) bool {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"--"}, helper("record", "PWR", "0")...)...)
-	// As in start: the helper's own runtime must not send itself SIGURGs.
-	cmd.Env = append(os.Environ(), "GINIT_HELPER=1", "GODEBUG=asyncpreemptoff=1")
-	cmd.SysProcAttr = nsAttr(false)
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Skipf("SKIP: cannot create a PID namespace here: %v", err)
-	}
-	defer cmd.Wait()
-	defer time.AfterFunc(patience, func() { cmd.Process.Kill() }).Stop()
-	lines := scanLines(out)
-	waitLine(t, lines, "ready")
-	cmd.Process.Signal(syscall.SIGURG)
-	cmd.Process.Signal(syscall.SIGUSR1)
+	r := start(t, opts{init: bin, args: append([]string{"--"}, helper("record", "PWR", "0")...)})
+	r.expect("ready")
+	r.signal(syscall.SIGURG)
+	r.signal(syscall.SIGUSR1)
 	got := false
-	for l := range lines {
+	defer time.AfterFunc(patience, func() { r.cmd.Process.Kill() }).Stop()
+	for l := range r.lines {
 		got = got || l == "got SIGURG"
 		if l == "got SIGUSR1" {
-			cmd.Process.Signal(syscall.SIGPWR)
+			r.signal(syscall.SIGPWR)
 		}
 	}
+	r.wait()
 	return got
 }

@@ -1,6 +1,8 @@
 // Package integration runs the real ginit binary, built once, as PID 1 of
 // a new PID namespace, with helper children that are this test binary run
-// again (TestMain dispatches on GINIT_HELPER).
+// again (TestMain dispatches on GINIT_HELPER). Tests named TestHeavy...
+// (stress, the release builds, the quick bench) take long; make test runs
+// them in a second pass, after all the others.
 package integration
 
 import (
@@ -16,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/launch"
 )
 
 var (
@@ -32,8 +36,8 @@ var atExit []func()
 const patience = 60 * time.Second
 
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "helper:") && os.Getenv("GINIT_HELPER") == "1" {
-		os.Exit(runHelper(strings.TrimPrefix(os.Args[1], "helper:"), os.Args[2:]))
+	if name, args, ok := launch.AsHelper(); ok {
+		os.Exit(runHelper(name, args))
 	}
 	var err error
 	if self, err = os.Executable(); err != nil {
@@ -64,19 +68,28 @@ func TestMain(m *testing.M) {
 
 // helper is the argv that runs helper name inside ginit.
 func helper(name string, args ...string) []string {
-	return append([]string{self, "helper:" + name}, args...)
+	return launch.Helper(self, name, args...)
 }
 
 // opts describes one run of ginit.
 type opts struct {
 	args  []string // ginit's arguments, including the program
-	init  string   // another init to run instead of ginit (tini, for contrast)
+	init  string   // another program to run instead of ginit (tini, for contrast)
 	env   []string // added to the environment
 	stdin io.Reader
-	notNS bool   // run as an ordinary process, not PID 1 of a new namespace
-	mount bool   // give the namespace its own /proc, as a container has
-	via   string // a helper that sets things up, then execs ginit
+	notNS bool // run as an ordinary process, not PID 1 of a new namespace
+	mount bool // give the namespace its own /proc, as a container has
+	// via names helpers that set things up, then exec the next: space
+	// separated, outermost first ("parent pdeathexec").
+	via   string
 	extra []*os.File
+	// bareEnv: env is the whole environment, not added to the test's.
+	bareEnv bool
+	nobody  bool // run as user nobody (see launch.Spec)
+	// tty: stdin, stdout and stderr are a new pseudo-terminal, the
+	// controlling terminal of a new session; run.lines reads its master
+	// and run.tty writes to it.
+	tty bool
 }
 
 // run is one ginit process and what it printed.
@@ -85,8 +98,10 @@ type run struct {
 	cmd    *exec.Cmd
 	lines  chan string // stdout, line by line
 	mu     sync.Mutex
-	out    bytes.Buffer // stdout, whole
-	errBuf bytes.Buffer // stderr, whole
+	out    bytes.Buffer  // stdout, whole
+	errBuf bytes.Buffer  // stderr, whole
+	grew   chan struct{} // closed when stderr grows, then replaced
+	tty    *os.File      // the terminal's master, with opts.tty
 	done   chan struct{}
 	code   int
 }
@@ -103,28 +118,42 @@ func start(t *testing.T, o opts) *run {
 	if o.mount {
 		o.via = "mountproc"
 	}
-	if o.via != "" {
-		argv = append([]string{self, "helper:" + o.via}, argv...)
+	vias := strings.Fields(o.via)
+	for i := len(vias) - 1; i >= 0; i-- {
+		argv = append(helper(vias[i]), argv...)
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
 	// asyncpreemptoff: helpers are Go programs too, and a SIGURG their own
 	// runtime sent would pass for a forwarded one.
-	cmd.Env = append(os.Environ(), "GINIT_HELPER=1", "GODEBUG=asyncpreemptoff=1")
-	cmd.Env = append(cmd.Env, o.env...)
-	cmd.Stdin = o.stdin
-	cmd.ExtraFiles = o.extra
-	if !o.notNS {
-		cmd.SysProcAttr = nsAttr(o.mount)
+	env := append([]string{launch.HelperEnv, "GODEBUG=asyncpreemptoff=1"}, o.env...)
+	if o.bareEnv {
+		env = o.env
 	}
-	r := &run{t: t, cmd: cmd, lines: make(chan string, 100000), done: make(chan struct{})}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	spec := launch.Spec{Argv: argv, Env: env, BareEnv: o.bareEnv, NoNS: o.notNS, Mount: o.mount,
+		Nobody: o.nobody, Extra: o.extra}
+	r := &run{t: t, lines: make(chan string, 100000), done: make(chan struct{}), grew: make(chan struct{})}
+	var stdout io.ReadCloser
+	if o.tty {
+		m, s, err := launch.Pty()
+		if err != nil {
+			t.Skipf("SKIP: no pseudo-terminals here (/dev/ptmx): %v", err)
+		}
+		defer s.Close()
+		t.Cleanup(func() { m.Close() })
+		spec.TTY, r.tty, stdout = s, m, m
 	}
-	cmd.Stderr = &lockedWriter{&r.mu, &r.errBuf}
+	cmd := launch.Command(spec)
+	r.cmd = cmd
+	if !o.tty {
+		cmd.Stdin = o.stdin
+		var err error
+		if stdout, err = cmd.StdoutPipe(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = stderrWriter{r}
+	}
 	if err := cmd.Start(); err != nil {
-		if !o.notNS {
-			t.Skipf("SKIP: cannot create a PID namespace here (needs root, or unprivileged user namespaces): %v", err)
+		if launch.Refused(err) && (!o.notNS || o.nobody) {
+			t.Skipf("SKIP: %v: %v", refusal(o), err)
 		}
 		t.Fatal(err)
 	}
@@ -148,23 +177,21 @@ func start(t *testing.T, o opts) *run {
 		cmd.Process.Kill()
 		<-r.done
 		if t.Failed() {
-			t.Logf("ginit %q\nstdout:\n%s\nstderr:\n%s", o.args, r.stdout(), r.stderr())
+			t.Logf("%s %q\nstdout:\n%s\nstderr:\n%s", filepath.Base(bin), o.args, r.stdout(), r.stderr())
 		}
 	})
 	return r
 }
 
-func nsAttr(mount bool) *syscall.SysProcAttr {
-	a := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
-	if mount {
-		a.Cloneflags |= syscall.CLONE_NEWNS
+// refusal says what the machine did not allow.
+func refusal(o opts) string {
+	if o.notNS {
+		return "switching to user nobody needs root"
 	}
-	if os.Getuid() != 0 {
-		a.Cloneflags |= syscall.CLONE_NEWUSER
-		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
-		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+	if o.nobody {
+		return "cannot map user nobody into a new user namespace (needs root)"
 	}
-	return a
+	return launch.ErrNoNamespace.Error()
 }
 
 type lockedWriter struct {
@@ -178,27 +205,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// stderrWriter keeps ginit's stderr and tells expectErr that it grew.
+type stderrWriter struct{ r *run }
+
+func (w stderrWriter) Write(p []byte) (int, error) {
+	w.r.mu.Lock()
+	defer w.r.mu.Unlock()
+	close(w.r.grew)
+	w.r.grew = make(chan struct{})
+	return w.r.errBuf.Write(p)
+}
+
 func (r *run) stdout() string { r.mu.Lock(); defer r.mu.Unlock(); return r.out.String() }
 func (r *run) stderr() string { r.mu.Lock(); defer r.mu.Unlock(); return r.errBuf.String() }
-
-// expect waits for a stdout line containing want and returns it.
-func (r *run) expect(want string) string {
-	r.t.Helper()
-	deadline := time.After(patience)
-	for {
-		select {
-		case l, ok := <-r.lines:
-			if !ok {
-				r.t.Fatalf("ginit exited before printing %q", want)
-			}
-			if strings.Contains(l, want) {
-				return l
-			}
-		case <-deadline:
-			r.t.Fatalf("no line %q after %v", want, patience)
-		}
-	}
-}
 
 // wait returns ginit's exit code (128+N if a signal killed it).
 func (r *run) wait() int {
@@ -223,34 +242,4 @@ func (r *run) signal(sig syscall.Signal) {
 func exitCode(t *testing.T, args ...string) int {
 	t.Helper()
 	return start(t, opts{args: args}).wait()
-}
-
-func scanLines(r io.Reader) chan string {
-	c := make(chan string, 1000)
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			c <- sc.Text()
-		}
-		close(c)
-	}()
-	return c
-}
-
-func waitLine(t *testing.T, lines chan string, want string) string {
-	t.Helper()
-	deadline := time.After(patience)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("output ended before a line %q", want)
-			}
-			if strings.Contains(l, want) {
-				return l
-			}
-		case <-deadline:
-			t.Fatalf("no line %q after %v", want, patience)
-		}
-	}
 }

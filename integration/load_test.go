@@ -28,7 +28,7 @@ func vmKB(pid int, field string) int {
 }
 
 // A storm of 20,000 orphans: every one reaped, ginit's memory bounded.
-func TestStressOrphanStorm(t *testing.T) {
+func TestHeavyOrphanStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SKIP: -short")
 	}
@@ -68,7 +68,7 @@ func TestStressOrphanStorm(t *testing.T) {
 
 // 3,000 signals in a burst, then SIGTERM: ginit keeps up and the stop
 // signal still gets through.
-func TestStressSignalBurst(t *testing.T) {
+func TestHeavySignalBurst(t *testing.T) {
 	t.Parallel()
 	r := start(t, opts{args: helper("record", "TERM", "0")})
 	r.expect("ready")
@@ -85,7 +85,7 @@ func TestStressSignalBurst(t *testing.T) {
 
 // The main child exits while orphans exit and signals arrive, 500 times:
 // ginit reports the main child's code every time, never an orphan's.
-func TestStressExitCodeUnderChurn(t *testing.T) {
+func TestHeavyExitCodeUnderChurn(t *testing.T) {
 	rounds := 500
 	if testing.Short() {
 		rounds = 50

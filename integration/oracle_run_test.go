@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/launch"
 )
 
 // The oracle's machinery: a probe written in C (testdata/oracle-probe.c),
@@ -81,8 +83,8 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 	argv := append([]string{init}, args...)
 	env := []string{"PATH=" + dir + ":/usr/bin:/bin", "ORACLE=1"}
 	if c.via != "" {
-		argv = append([]string{self, "helper:" + c.via}, argv...)
-		env = append(env, "GINIT_HELPER=1")
+		argv = append(helper(c.via), argv...)
+		env = append(env, launch.HelperEnv)
 	}
 	for _, kv := range c.env {
 		kv = strings.ReplaceAll(kv, "$DIR", dir)
@@ -92,19 +94,11 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 		}
 		env = append(env, kv)
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env, cmd.Dir = env, dir
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.SysProcAttr = nsAttr(false)
+	spec := launch.Spec{Argv: argv, Env: env, BareEnv: true, Dir: dir}
 	if c.tty != "" {
 		m, s := openPty(t)
-		defer m.Close()
-		defer s.Close()
 		go drain(m) // a terminal nobody reads can block its writers
-		cmd.Stdin = s
-		cmd.SysProcAttr.Setsid = true
-		cmd.SysProcAttr.Setctty, cmd.SysProcAttr.Ctty = c.tty == "ctty", 0
+		spec.TTY, spec.NoCTTY = s, c.tty != "ctty"
 	}
 	if c.extraFd {
 		r, w, err := os.Pipe()
@@ -113,10 +107,16 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 		}
 		defer r.Close()
 		defer w.Close()
-		cmd.ExtraFiles = []*os.File{r, nil, w}
+		spec.Extra = []*os.File{r, nil, w}
 	}
+	cmd := launch.Command(spec)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut // the terminal, if any, is stdin only
 	if err := cmd.Start(); err != nil {
-		t.Skipf("SKIP: cannot create a PID namespace here (needs root, or unprivileged user namespaces): %v", err)
+		if launch.Refused(err) {
+			t.Skipf("SKIP: %v: %v", launch.ErrNoNamespace, err)
+		}
+		t.Fatal(err)
 	}
 	timer := time.AfterFunc(patience, func() { cmd.Process.Kill() })
 	cmd.Wait()

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // `podman kube play` of the README's Kubernetes Pod, then `podman pod
@@ -72,15 +71,7 @@ func TestPodmanKubePlay(t *testing.T) {
 	os.WriteFile(file, []byte(down), 0o644)
 	podman(t, "kube", "play", file)
 	log := filepath.Join(dir, "log")
-	for deadline := time.Now().Add(patience); ; time.Sleep(50 * time.Millisecond) {
-		if b, _ := os.ReadFile(log); strings.Contains(string(b), "worker ready") {
-			break
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(log)
-			t.Fatalf("the worker never got ready:\n%s", b)
-		}
-	}
+	waitFile(t, log, "worker ready")
 	podman(t, "kube", "down", file)
 	b, _ := os.ReadFile(log)
 	t.Logf("podman %s: ginit's log through podman kube down:\n%s", podmanVerSt, b)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // Podman (Debian's, installed by make deps), rootful, with the image built
@@ -126,15 +125,9 @@ func podmanRun(t *testing.T, conf string, runArgs ...string) string {
 // podmanLogs waits until the container's logs contain want.
 func podmanLogs(t *testing.T, name, want string) string {
 	t.Helper()
-	for deadline := time.Now().Add(patience); ; time.Sleep(50 * time.Millisecond) {
-		out, _ := podmanCmd("logs", name).CombinedOutput()
-		if strings.Contains(string(out), want) {
-			return string(out)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never logged %q:\n%s", name, want, out)
-		}
-	}
+	waitOutput(t, podmanCmd("logs", "-f", name), want)
+	out, _ := podmanCmd("logs", name).CombinedOutput()
+	return string(out)
 }
 
 const wrapperJob = "echo starting; /app worker 2000 0; echo wrapper done"

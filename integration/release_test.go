@@ -12,7 +12,7 @@ import (
 // Two release builds of one commit, binaries and Debian packages, from two checkouts in different places
 // with separate build caches, are byte-identical: anyone can rebuild a
 // release and compare its SHA256SUMS.
-func TestReleaseIsReproducible(t *testing.T) {
+func TestHeavyReleaseIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SKIP: -short: two cold builds take a minute")
 	}

@@ -34,38 +34,22 @@ func TestLeastPrivilege(t *testing.T) {
 	bin := worldGinit(t)
 	script := "trap 'exit 7' TERM; echo ready; while :; do sleep 0.05; done"
 	for _, tc := range []struct {
-		name string
-		attr *syscall.SysProcAttr
+		name  string
+		notNS bool
 	}{
-		{"non-root user", &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}},
-		{"PID 1 of a user namespace", &syscall.SysProcAttr{
-			Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID,
-			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 65534, Size: 1}},
-			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 65534, Size: 1}},
-		}},
+		{"non-root user", true},
+		{"PID 1 of a user namespace", false},
 	} {
-		if os.Getuid() != 0 && tc.attr.Credential != nil {
-			t.Logf("SKIP: %s: switching users needs root", tc.name)
-			continue
-		}
-		cmd := exec.Command(bin, "-s", "sh", "-c", script)
-		cmd.SysProcAttr = tc.attr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Errorf("SKIP: %s: cannot start here: %v", tc.name, err)
-			continue
-		}
-		waitLine(t, scanLines(out), "ready")
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if code := cmd.ProcessState.ExitCode(); code != 7 {
-			t.Errorf("%s: exit %d, want 7; stderr %s", tc.name, code, stderr.String())
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// start skips when the machine refuses the user switch or the mapping.
+			r := start(t, opts{init: bin, args: []string{"-s", "sh", "-c", script}, notNS: tc.notNS, nobody: true})
+			r.expect("ready")
+			r.signal(syscall.SIGTERM)
+			if code := r.wait(); code != 7 {
+				t.Errorf("exit %d, want 7; stderr %s", code, r.stderr())
+			}
+		})
 	}
 }
 
@@ -89,9 +73,10 @@ func TestWritesNoFile(t *testing.T) {
 	}
 	t.Parallel()
 	log := filepath.Join(t.TempDir(), "trace")
-	cmd := exec.Command(strace, append([]string{"-o", log, "-e", "trace=%file,%desc", ginit, "-s"}, "sh", "-c", "sleep 0.2 & exit 3")...)
-	if out, err := cmd.CombinedOutput(); cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 3 {
-		t.Fatalf("strace ginit: %v: %s", err, out)
+	r := start(t, opts{init: strace, args: []string{"-o", log, "-e", "trace=%file,%desc", ginit, "-s", "sh", "-c", "sleep 0.2 & exit 3"},
+		notNS: true})
+	if code := r.wait(); code != 3 {
+		t.Fatalf("strace ginit: exit %d: %s", code, r.stderr())
 	}
 	trace, err := os.ReadFile(log)
 	if err != nil {
@@ -133,9 +118,7 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	// PATH unset: execvp's default, /bin:/usr/bin.
-	cmd := exec.Command(ginit, "-s", "true")
-	cmd.Env = []string{}
-	if err := cmd.Run(); err != nil {
-		t.Errorf("PATH unset: %v", err)
+	if code := start(t, opts{args: []string{"-s", "true"}, bareEnv: true, notNS: true}).wait(); code != 0 {
+		t.Errorf("PATH unset: exit %d, want 0", code)
 	}
 }

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -231,15 +233,22 @@ func checkKeys(t *testing.T, m map[string]any, keys ...string) {
 
 // The drain signals the top of each tree left behind, not the processes a
 // live parent is running its job through: killing those would lose the job.
+// The job is a subprocess that ends when the test says so, after the stop,
+// however long the machine takes to get there; a SIGTERM would end it early.
 func TestDrainLeavesJobSubprocessToItsParent(t *testing.T) {
 	t.Parallel()
-	worker := `trap 'echo worker: SIGTERM, finishing job; wait $job && echo worker: job done; exit 0' TERM; ` +
-		`sleep 3 & job=$!; echo worker ready; wait $job; echo worker: job ended before the stop`
 	for _, mount := range []bool{false, true} {
+		fifo := filepath.Join(t.TempDir(), "job")
+		if err := syscall.Mkfifo(fifo, 0o666); err != nil {
+			t.Fatal(err)
+		}
+		worker := `trap 'echo worker: SIGTERM, finishing job; wait $job && echo worker: job done; exit 0' TERM; ` +
+			`(read x <` + fifo + `) & job=$!; echo worker ready; wait $job; echo worker: job ended before the stop`
 		r := start(t, opts{args: []string{"sh", "-c", "echo starting; sh -c '" + strings.ReplaceAll(worker, "'", `'\''`) + "'"}, mount: mount})
 		r.expect("worker ready")
 		r.signal(syscall.SIGTERM)
 		r.expect("worker: SIGTERM")
+		go finishJob(fifo) // blocks until the job reads; a killed job never does
 		r.wait()
 		if !strings.Contains(r.stdout(), "worker: job done") {
 			t.Errorf("container /proc %v: job subprocess was interrupted:\n%s\n%s", mount, r.stdout(), r.stderr())
@@ -262,5 +271,13 @@ func TestDrainSignalsWhatAParentLeaves(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout(), "worker: job done") || !strings.Contains(r.stderr(), "parent exited; draining what it left") {
 		t.Errorf("the worker left by its parent was not drained:\n%s\n%s", r.stdout(), r.stderr())
+	}
+}
+
+// finishJob ends a job that waits on the fifo at path.
+func finishJob(path string) {
+	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		f.WriteString("done\n")
+		f.Close()
 	}
 }

@@ -5,6 +5,7 @@
 package reaper
 
 import (
+	"errors"
 	"strconv"
 	"syscall"
 
@@ -18,11 +19,8 @@ type Exit struct {
 	Status syscall.WaitStatus
 }
 
-// Code is the exit code a shell would report: the status for a normal exit,
-// 128+N for death by signal N.
-func (e Exit) Code() int { return Code(e.Status) }
-
-// Code maps a wait status to an exit code.
+// Code is the exit code a shell would report for a wait status: the status
+// for a normal exit, 128+N for death by signal N.
 func Code(ws syscall.WaitStatus) int {
 	switch {
 	case ws.Exited():
@@ -77,14 +75,10 @@ func Reap(buf []Exit) (exits []Exit, gone bool, err error) {
 func SetSubreaper() error {
 	err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	if err == unix.EINVAL {
-		return &subreaperError{"PR_SET_CHILD_SUBREAPER is unavailable on this kernel (Linux >= 3.4 needed)"}
+		return errors.New("PR_SET_CHILD_SUBREAPER is unavailable on this kernel (Linux >= 3.4 needed)")
 	}
 	if err != nil {
-		return &subreaperError{"cannot register as a child subreaper: " + err.Error()}
+		return errors.New("cannot register as a child subreaper: " + err.Error())
 	}
 	return nil
 }
-
-type subreaperError struct{ msg string }
-
-func (e *subreaperError) Error() string { return e.msg }

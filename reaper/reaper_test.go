@@ -54,8 +54,8 @@ func TestReapCollectsEveryChild(t *testing.T) {
 		got = append(got, exits...)
 	}
 	for _, e := range got {
-		if want[e.Pid] != e.Code() {
-			t.Errorf("pid %d: code %d, want %d", e.Pid, e.Code(), want[e.Pid])
+		if want[e.Pid] != Code(e.Status) {
+			t.Errorf("pid %d: code %d, want %d", e.Pid, Code(e.Status), want[e.Pid])
 		}
 	}
 	if _, gone, _ := Reap(nil); !gone {

@@ -23,13 +23,10 @@ func Send(pid int, sig syscall.Signal, group bool) error {
 	return err
 }
 
-// SendAll signals every process of ginit's PID namespace but ginit. Only
-// valid when ginit is PID 1: elsewhere kill(-1) would reach every process
-// the user may signal on the host.
+// SendAll signals every process of ginit's PID namespace but ginit. The
+// caller must be PID 1: elsewhere kill(-1) would reach every process the
+// user may signal on the host.
 func SendAll(sig syscall.Signal) error {
-	if syscall.Getpid() != 1 {
-		return errors.New("SendAll needs PID 1")
-	}
 	err := syscall.Kill(-1, sig)
 	if err == syscall.ESRCH {
 		return nil

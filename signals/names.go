@@ -27,9 +27,6 @@ func Name(sig syscall.Signal) string {
 	return "signal " + strconv.Itoa(int(sig))
 }
 
-// ErrBadSignal is wrapped by every Parse error.
-var ErrBadSignal = errors.New("not a valid signal")
-
 // Parse accepts "SIGTERM", "TERM", "term", "15", and "RTMIN+3". Zero is
 // accepted only when allowZero is set (a rewrite target meaning "drop").
 func Parse(s string, allowZero bool) (syscall.Signal, error) {
@@ -56,10 +53,5 @@ func Parse(s string, allowZero bool) (syscall.Signal, error) {
 }
 
 func badSignal(s string) error {
-	return &parseError{s}
+	return errors.New(strconv.Quote(s) + " is not a valid signal")
 }
-
-type parseError struct{ s string }
-
-func (e *parseError) Error() string { return strconv.Quote(e.s) + " is not a valid signal" }
-func (e *parseError) Unwrap() error { return ErrBadSignal }

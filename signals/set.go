@@ -81,8 +81,8 @@ func (r Rewrites) Apply(sig syscall.Signal) (syscall.Signal, bool) {
 	return to, to != 0
 }
 
-// RewriteUsage is dumb-init's wording for a bad -r value, widened to names.
-const RewriteUsage = "-r option takes <signum>:<signum>, where <signum> is a number between 1 and 64 " +
+// rewriteUsage is dumb-init's wording for a bad -r value, widened to names.
+const rewriteUsage = "-r option takes <signum>:<signum>, where <signum> is a number between 1 and 64 " +
 	"or a name such as TERM (a target of 0 drops the signal)"
 
 // ParseRewrite parses dumb-init's FROM:TO, with names or numbers.
@@ -95,7 +95,7 @@ func ParseRewrite(spec string) (from, to syscall.Signal, err error) {
 		to, err = Parse(b, true)
 	}
 	if !ok || err != nil {
-		return 0, 0, errors.New(RewriteUsage + "; got " + strconv.Quote(spec))
+		return 0, 0, errors.New(rewriteUsage + "; got " + strconv.Quote(spec))
 	}
 	if !Forwarded(from) {
 		return 0, 0, errors.New("-r " + spec + ": " + Name(from) + " is not a signal ginit forwards, so it cannot be rewritten")

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/launch"
 	"golang.org/x/sys/unix"
 )
 
@@ -79,11 +80,11 @@ func (b *bench) phaseIdle() error {
 	}()
 	var subs []*subject
 	for _, s := range b.subjects {
-		argv := s.argv(b.self)
+		argv := s.argv(launch.Helper(b.self, "idle")...)
 		if !s.init {
 			argv = []string{s.idle}
 		}
-		r, err := launch(s.name, argv, "idle")
+		r, err := start(s.name, argv)
 		if err != nil {
 			return err
 		}
@@ -130,11 +131,11 @@ func (b *bench) phaseLatency() error {
 		if !s.init {
 			continue
 		}
-		argv := []string{b.self}
+		argv := launch.Helper(b.self, "sigwait")
 		if s != direct {
-			argv = s.argv(b.self)
+			argv = s.argv(argv...)
 		}
-		r, err := launch(s.name, argv, "sigwait")
+		r, err := start(s.name, argv)
 		if err != nil {
 			return err
 		}
@@ -175,7 +176,7 @@ func (b *bench) phaseStorm() error {
 		if !s.init {
 			continue
 		}
-		r, err := launch(s.name, s.argv(b.self), "storm")
+		r, err := start(s.name, s.argv(launch.Helper(b.self, "storm")...))
 		if err != nil {
 			return err
 		}

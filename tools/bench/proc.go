@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,22 +13,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/launch"
 )
-
-// errNoNamespace means the machine cannot give an init a PID namespace.
-var errNoNamespace = errors.New("cannot create a PID namespace here (needs root, or unprivileged user namespaces)")
-
-// nsAttr makes the process PID 1 of a new PID namespace, as in a container;
-// a user namespace too when not root.
-func nsAttr() *syscall.SysProcAttr {
-	a := &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
-	if os.Getuid() != 0 {
-		a.Cloneflags |= syscall.CLONE_NEWUSER
-		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
-		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
-	}
-	return a
-}
 
 var devNull *os.File
 
@@ -39,13 +25,13 @@ func timedRun(argv []string) (time.Duration, error) {
 	attr := &syscall.ProcAttr{
 		Env:   os.Environ(),
 		Files: []uintptr{devNull.Fd(), devNull.Fd(), devNull.Fd()},
-		Sys:   nsAttr(),
+		Sys:   launch.Attr(launch.Spec{}),
 	}
 	start := time.Now()
 	pid, err := syscall.ForkExec(argv[0], argv, attr)
 	if err != nil {
-		if err == syscall.EPERM || err == syscall.EINVAL {
-			return 0, errNoNamespace
+		if launch.Refused(err) {
+			return 0, fmt.Errorf("%w: %v", launch.ErrNoNamespace, err)
 		}
 		return 0, fmt.Errorf("%s: %v", argv[0], err)
 	}
@@ -73,12 +59,10 @@ type running struct {
 	stderr bytes.Buffer
 }
 
-// launch starts argv as PID 1 of a new PID namespace, with the bench as
-// its child in helper mode (none: argv is the whole process).
-func launch(name string, argv []string, mode string) (*running, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
-	cmd.SysProcAttr = nsAttr()
+// start runs argv, an init over a helper (or a program alone), as PID 1
+// of a new PID namespace.
+func start(name string, argv []string) (*running, error) {
+	cmd := launch.Command(launch.Spec{Argv: argv, Env: []string{launch.HelperEnv}})
 	r := &running{name: name, cmd: cmd}
 	cmd.Stderr = &r.stderr
 	var err error
@@ -94,8 +78,8 @@ func launch(name string, argv []string, mode string) (*running, error) {
 	r.out = out.(*os.File)
 	r.lines = bufio.NewReader(r.out)
 	if err := cmd.Start(); err != nil {
-		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) {
-			return nil, errNoNamespace
+		if launch.Refused(err) {
+			return nil, fmt.Errorf("%w: %v", launch.ErrNoNamespace, err)
 		}
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}

@@ -6,8 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+
+	"github.com/ginit-dev/ginit/signals"
 )
 
 // Go's floor: programs built with ginit's own flags, so that everyone can
@@ -32,6 +36,7 @@ func main() {
 	// The least Go init: os/signal for every signal ginit catches, one
 	// child, forward everything, reap everything, exit with the child.
 	// What os/signal and the runtime cost an init, without ginit's features.
+	// CAUGHT is replaced by signals.Caught's list (see buildFloors).
 	"mininit": `package main
 
 import (
@@ -43,12 +48,7 @@ import (
 func main() {
 	c := make(chan os.Signal, 128)
 	var sigs []os.Signal
-	for s := syscall.Signal(1); s <= 64; s++ {
-		switch s {
-		case syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGPROF, syscall.SIGURG, syscall.SIGFPE, syscall.SIGILL,
-			syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGABRT, syscall.SIGTRAP, syscall.SIGSYS, 32, 33, 34:
-			continue
-		}
+	for _, s := range []syscall.Signal{CAUGHT} {
 		sigs = append(sigs, s)
 	}
 	signal.Notify(c, sigs...)
@@ -105,7 +105,7 @@ func buildFloors(dir, ldflags string) (map[string]string, error) {
 			return nil, err
 		}
 		os.WriteFile(filepath.Join(src, "go.mod"), []byte("module floor\n\ngo "+lang+"\n"), 0o644)
-		os.WriteFile(filepath.Join(src, "main.go"), []byte(floorSources[name]), 0o644)
+		os.WriteFile(filepath.Join(src, "main.go"), []byte(strings.Replace(floorSources[name], "CAUGHT", caught(), 1)), 0o644)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -123,4 +123,14 @@ func buildFloors(dir, ldflags string) (map[string]string, error) {
 	}
 	wg.Wait()
 	return out, firstErr
+}
+
+// caught is the signals ginit catches, as Go source: min-init catches the
+// same, so that the two pay os/signal alike.
+func caught() string {
+	var nums []string
+	for _, s := range signals.Caught(func(syscall.Signal) bool { return false }) {
+		nums = append(nums, strconv.Itoa(int(s)))
+	}
+	return strings.Join(nums, ", ")
 }

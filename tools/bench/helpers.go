@@ -13,12 +13,9 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/ginit-dev/ginit/internal/launch"
 	"golang.org/x/sys/unix"
 )
-
-// helperEnv names the mode when the bench runs itself as a child of an
-// init; the inits pass the environment through, so the mode reaches it.
-const helperEnv = "GINIT_BENCH_HELPER"
 
 // helper is the body of a child the bench starts under an init.
 func helper(mode string) int {
@@ -55,8 +52,7 @@ func sigwaitExec() int {
 	}
 	self, err := os.Executable()
 	if err == nil {
-		os.Setenv(helperEnv, "sigwait2")
-		err = syscall.Exec(self, os.Args, os.Environ())
+		err = syscall.Exec(self, launch.Helper(self, "sigwait2"), os.Environ())
 	}
 	fmt.Fprintln(os.Stderr, "bench: exec:", err)
 	return 1

@@ -2,10 +2,12 @@
 // beside Go's own floor, in one run, interleaved, and prints one table of
 // medians with ratios to tini.
 //
-//	go run ./integration/bench [-quick] [-ginit PATH] [-ldflags FLAGS]
+//	go run ./tools/bench [-quick] [-ginit PATH] [-ldflags FLAGS]   (make bench)
 //
-// Each init runs as PID 1 of a new PID namespace, as in a container. Its
-// children are this program run again in a helper mode (see helpers.go).
+// Each init runs as PID 1 of a new PID namespace, as in a container, started
+// by internal/launch as the integration tests start it. Its children are
+// this program run again as a helper (see helpers.go). The bench prints
+// measurements and ratios; it judges nothing.
 package main
 
 import (
@@ -21,6 +23,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/ginit-dev/ginit/internal/launch"
 )
 
 type config struct {
@@ -58,8 +62,8 @@ var contenders = []struct{ name, pkg string }{
 }
 
 func main() {
-	if mode := os.Getenv(helperEnv); mode != "" {
-		os.Exit(helper(mode))
+	if name, _, ok := launch.AsHelper(); ok {
+		os.Exit(helper(name))
 	}
 	var cfg config
 	flag.BoolVar(&cfg.quick, "quick", false, "a few seconds, few rounds: proves the bench works, measures little")
@@ -81,7 +85,7 @@ func main() {
 		}
 	}
 	if err := run(cfg); err != nil {
-		if errors.Is(err, errNoNamespace) {
+		if errors.Is(err, launch.ErrNoNamespace) {
 			fmt.Println("SKIP: bench:", err)
 			os.Exit(3)
 		}

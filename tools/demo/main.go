@@ -6,7 +6,7 @@
 // flags, as after the README's one-line migration from tini. If tini is
 // installed, the same app runs under it too, for contrast.
 //
-// Usage: go run ./integration/demo path/to/ginit   (make demo)
+// Usage: go run ./tools/demo path/to/ginit   (make demo)
 package main
 
 import (
@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/launch"
 )
 
 // jobSeconds is how long the worker needs after SIGTERM to finish its job.
@@ -66,17 +68,13 @@ func main() {
 func runInit(init string, args ...string) (code int, took time.Duration, done bool, err error) {
 	var out bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &out)
-	cmd := exec.Command(init, args...)
+	cmd := launch.Command(launch.Spec{Argv: append([]string{init}, args...)})
 	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
-	if os.Getuid() != 0 {
-		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUSER
-		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
-		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
-	}
 	if err := cmd.Start(); err != nil {
-		return 0, 0, false, fmt.Errorf("cannot start %s in a new PID namespace (needs root or user namespaces): %w",
-			init[strings.LastIndexByte(init, '/')+1:], err)
+		if launch.Refused(err) {
+			err = fmt.Errorf("%w: %w", launch.ErrNoNamespace, err)
+		}
+		return 0, 0, false, fmt.Errorf("cannot start %s: %w", init[strings.LastIndexByte(init, '/')+1:], err)
 	}
 	time.Sleep(time.Second)
 	fmt.Println("-- sending SIGTERM to PID 1")
