@@ -11,26 +11,6 @@ import (
 	"time"
 )
 
-// expectStderr waits until ginit's stderr holds want: stderr is not read
-// line by line, so this looks at it each few milliseconds until patience.
-func (r *run) expectStderr(want string) {
-	r.t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(patience)
-	for !strings.Contains(r.stderr(), want) {
-		select {
-		case <-tick.C:
-		case <-r.done:
-			if !strings.Contains(r.stderr(), want) {
-				r.t.Fatalf("ginit exited without printing %q:\n%s", want, r.stderr())
-			}
-		case <-deadline:
-			r.t.Fatalf("no %q on stderr after %v:\n%s", want, patience, r.stderr())
-		}
-	}
-}
-
 // The app gets the stop signal no earlier than --stop-delay after it
 // arrived; other signals reach it meanwhile.
 func TestStopDelayHoldsSignal(t *testing.T) {
@@ -41,7 +21,7 @@ func TestStopDelayHoldsSignal(t *testing.T) {
 	r.expect("ready")
 	sent := time.Now()
 	r.signal(syscall.SIGTERM)
-	r.expectStderr("holding it for --stop-delay")
+	r.expectErr("holding it for --stop-delay")
 	r.signal(syscall.SIGUSR1)
 	if l := r.expect("got "); l != "got SIGUSR1" {
 		t.Errorf("first signal the app got: %q, want SIGUSR1 (forwarded during the delay)", l)
@@ -97,7 +77,7 @@ func TestStopDelayCutShort(t *testing.T) {
 	r := start(t, opts{args: append([]string{"--stop-delay", "1h", "--report-file", report}, helper("record", "QUIT", "0")...)})
 	r.expect("ready")
 	r.signal(syscall.SIGTERM)
-	r.expectStderr("holding it for --stop-delay")
+	r.expectErr("holding it for --stop-delay")
 	r.signal(syscall.SIGTERM) // repeated: still held, never delivered twice
 	r.signal(syscall.SIGQUIT)
 	if l := r.expect("got "); l != "got SIGQUIT" {
@@ -125,7 +105,7 @@ func TestStopDelayChildExits(t *testing.T) {
 	r := start(t, opts{args: append([]string{"--stop-delay", "1h"}, helper("record", "USR1", "5")...)})
 	r.expect("ready")
 	r.signal(syscall.SIGTERM)
-	r.expectStderr("holding it for --stop-delay")
+	r.expectErr("holding it for --stop-delay")
 	r.signal(syscall.SIGUSR1)
 	if code := r.wait(); code != 5 {
 		t.Errorf("exit %d, want the child's 5", code)

@@ -256,3 +256,25 @@ func TestDrainWithoutProc(t *testing.T) {
 		t.Errorf("no warning that /proc is missing:\n%s", r.stderr())
 	}
 }
+
+// With -s (not PID 1, so no kill(-1)), the final SIGKILL goes to each
+// descendant through its pidfd, and again to whatever a forking process
+// left, until no descendant is left.
+func TestSubreaperKillsForkingDescendants(t *testing.T) {
+	t.Parallel()
+	mark := strconv.Itoa(4000 + int(time.Now().UnixNano()%1000))
+	app := "trap '' TERM; echo forking; while :; do sleep " + mark + " & sleep 0.01; done"
+	r := start(t, opts{args: []string{"-s", "--grace", "1s", "sh", "-c", app}, notNS: true})
+	r.expect("forking")
+	r.signal(syscall.SIGTERM)
+	if code := r.wait(); code != 137 {
+		t.Errorf("exit %d, want 137", code)
+	}
+	stderr := r.stderr()
+	if !strings.Contains(stderr, "every process has exited") || strings.Contains(stderr, "processes remain") {
+		t.Errorf("descendants survived the final SIGKILL:\n%s", stderr)
+	}
+	if out, _ := exec.Command("pgrep", "-f", "sleep "+mark).Output(); len(out) > 0 {
+		t.Errorf("left running after ginit exited: %s", out)
+	}
+}

@@ -138,7 +138,7 @@ func TestJSONEventsDocumented(t *testing.T) {
 		"--report-file", "/nonexistent/report"), wrapper("100")...)})
 	r.expect("worker ready")
 	r.signal(syscall.SIGTERM)
-	r.expectStderr(`"event":"delay"`)
+	r.expectErr(`"event":"delay"`)
 	r.signal(syscall.SIGHUP)
 	r.signal(syscall.SIGTERM)
 	r.wait()

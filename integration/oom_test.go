@@ -140,7 +140,7 @@ func TestOOMKillOfOrphan(t *testing.T) {
 	hog := strings.Join(helper("hog"), " ")
 	r := start(t, opts{init: self, args: []string{"helper:incgroup", dir, ginit, "sh", "-c", "(" + hog + " &); sleep 1000"}})
 	r.expect("hog ready")
-	r.expectStderr("process killed by the kernel's OOM killer")
+	r.expectErr("process killed by the kernel's OOM killer")
 	r.signal(syscall.SIGTERM)
 	if code := r.wait(); code != 143 {
 		t.Errorf("exit %d, want 143", code)
