@@ -189,9 +189,16 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 // onExited: a held process has ended (or, without pidfds, it is time to look).
 func (s *supervisor) onExited(pid int) {
 	s.reap() // ginit's own children first: their status is known
-	for p, h := range s.held {
-		if (pid == proctab.Poll || p == pid) && h.Exited() {
-			s.release(h, "exited (not ginit's child: status unknown)")
+	const unknown = "exited (not ginit's child: status unknown)"
+	if pid != proctab.Poll {
+		if h := s.held[pid]; h != nil && h.Exited() {
+			s.release(h, unknown)
+		}
+	} else {
+		for _, h := range s.held {
+			if h.Exited() {
+				s.release(h, unknown)
+			}
 		}
 	}
 	if s.phase == draining {
