@@ -77,10 +77,15 @@ type opts struct {
 	init  string   // another program to run instead of ginit (tini, for contrast)
 	env   []string // added to the environment
 	stdin io.Reader
-	notNS bool // run as an ordinary process, not PID 1 of a new namespace
-	mount bool // give the namespace its own /proc, as a container has
+	// stderr, when set, is ginit's stderr instead of a pipe the test reads
+	// (run.stderr is then empty): a pipe nobody reads, or one whose reader
+	// has gone.
+	stderr *os.File
+	notNS  bool // run as an ordinary process, not PID 1 of a new namespace
+	mount  bool // give the namespace its own /proc, as a container has
 	// via names helpers that set things up, then exec the next: space
-	// separated, outermost first ("parent pdeathexec").
+	// separated, outermost first ("parent pdeathexec"), each NAME or
+	// NAME:ARG:... ("nofile:64"); mount puts mountproc first.
 	via   string
 	extra []*os.File
 	// bareEnv: env is the whole environment, not added to the test's.
@@ -116,11 +121,12 @@ func start(t *testing.T, o opts) *run {
 	}
 	argv := append([]string{bin}, o.args...)
 	if o.mount {
-		o.via = "mountproc"
+		o.via = strings.TrimSpace("mountproc " + o.via)
 	}
 	vias := strings.Fields(o.via)
 	for i := len(vias) - 1; i >= 0; i-- {
-		argv = append(helper(vias[i]), argv...)
+		f := strings.Split(vias[i], ":")
+		argv = append(helper(f[0], f[1:]...), argv...)
 	}
 	// asyncpreemptoff: helpers are Go programs too, and a SIGURG their own
 	// runtime sent would pass for a forwarded one.
@@ -150,6 +156,9 @@ func start(t *testing.T, o opts) *run {
 			t.Fatal(err)
 		}
 		cmd.Stderr = stderrWriter{r}
+		if o.stderr != nil {
+			cmd.Stderr = o.stderr
+		}
 	}
 	if err := cmd.Start(); err != nil {
 		if launch.Refused(err) && (!o.notNS || o.nobody) {

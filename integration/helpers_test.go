@@ -84,6 +84,9 @@ func runHelper(name string, args []string) int {
 	if code, ok := dropinHelper(name, args); ok {
 		return code
 	}
+	if code, ok := hostileHelper(name, args); ok {
+		return code
+	}
 	fmt.Fprintln(os.Stderr, "unknown helper", name)
 	return 2
 }

@@ -16,17 +16,18 @@ import (
 var jsonEvents = map[string][]string{
 	"start":      {"pid", "cmd", "argv"},
 	"setup":      {"pid", "verbosity", "error"},
-	"stop":       {"signal", "received", "at", "grace_ms", "deadline", "delayed_ms", "held", "to", "pid", "cmd", "error"},
+	"stop":       {"signal", "received", "at", "grace_ms", "deadline", "delayed_ms", "held", "to", "pid", "cmd", "error", "program"},
 	"delay":      {"signal", "received", "at", "grace_ms", "deadline", "delay_ms", "until", "delayed_ms"},
 	"repeat":     {"signal"},
 	"forward":    {"signal", "received", "to", "pid", "error"},
 	"drop":       {"signal"},
 	"child-exit": {"pid", "cmd", "status", "after_ms", "runtime_ms"},
 	"wrapper":    {"wrapper_pid", "wrapper_cmd", "pid", "cmd"},
-	"drain":      {"signal", "sent_to", "already_signalled", "left_to_parent", "count", "deadline", "bound_ms", "parent", "pid", "error"},
+	"drain":      {"signal", "sent_to", "already_signalled", "left_to_parent", "count", "deadline", "bound_ms", "handles", "parent", "pid", "error", "nofile_soft", "nofile_hard"},
+	"signal":     {"signal", "failed", "count", "error"},
 	"wait":       {"count", "waiting_for", "waited_ms", "deadline", "deadline_in_ms"},
 	"drained":    {"pid", "cmd", "status", "after_ms", "count"},
-	"kill":       {"killed", "count", "deadline", "after_ms", "left", "bound"},
+	"kill":       {"killed", "count", "deadline", "after_ms", "left", "bound", "error"},
 	"oom":        {"pid", "cmd", "status"},
 	"zombie":     {"pid", "status"},
 	"exit":       {"code", "status", "oom_killed"},
@@ -37,7 +38,10 @@ var jsonEvents = map[string][]string{
 
 // listKeys hold arrays of {"pid","cmd"} objects.
 var listKeys = map[string]bool{"sent_to": true, "already_signalled": true, "left_to_parent": true,
-	"waiting_for": true, "killed": true, "left": true, "oom_killed": true}
+	"waiting_for": true, "killed": true, "left": true, "oom_killed": true, "failed": true}
+
+// anyEvent are keys any line may carry.
+var anyEvent = map[string]bool{"log_lines_dropped": true}
 
 // checkJSONLines validates every line against jsonEvents and returns the
 // events seen.
@@ -67,6 +71,9 @@ func checkJSONLines(t *testing.T, stderr string, seen map[string]bool) {
 		}
 		seen[event] = true
 		allowed := map[string]bool{"time": true, "level": true, "event": true, "msg": true}
+		for k := range anyEvent {
+			allowed[k] = true
+		}
 		for _, k := range keys {
 			allowed[k] = true
 			if listKeys[k] {

@@ -1,6 +1,7 @@
 package proctab
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,36 +20,79 @@ type Handle struct {
 	v  *View
 }
 
-// pidfdState is 1 when this kernel has pidfd_open, -1 when not, 0 before
-// the first look: a run with no stop or drain never asks.
+// pidfdState is 1 when handles hold pidfds, -1 when not, 0 before the
+// first look: a run with no stop or drain never asks.
 var pidfdState int8
 
-// Pidfds reports whether handles hold pidfds (false before Linux 5.3, or
-// when seccomp refuses pidfd_open).
+// noPidfds says why handles hold no pidfds, once pidfdState is -1.
+var noPidfds string
+
+// Pidfds reports whether handles hold pidfds: false before Linux 5.3, or
+// when seccomp refuses pidfd_open or pidfd_send_signal. Both are probed,
+// on ginit itself: a filter may allow one and refuse the other (Docker
+// answers EPERM, others ENOSYS), and half a pidfd interface would leave
+// every signal undelivered.
 func Pidfds() bool {
 	if pidfdState == 0 {
 		pidfdState = -1
-		if fd, err := unix.PidfdOpen(syscall.Getpid(), 0); err == nil {
+		fd, err := unix.PidfdOpen(syscall.Getpid(), 0)
+		if err == nil {
+			err = unix.PidfdSendSignal(fd, 0, nil, 0)
 			syscall.Close(fd)
+			if err != nil {
+				noPidfds = "pidfd_send_signal: " + err.Error()
+			}
+		} else {
+			noPidfds = "pidfd_open: " + err.Error()
+		}
+		if err == nil {
 			pidfdState = 1
 		}
 	}
 	return pidfdState > 0
 }
 
+// Mode says how handles hold processes, for the log: "pidfd", or why not.
+func Mode() string {
+	if Pidfds() {
+		return "pidfd"
+	}
+	return "pid and start time (" + noPidfds + ")"
+}
+
+// refuse turns pidfds off for every handle from now on: a call that worked
+// at the probe has been refused since (a filter installed later).
+func refuse(call string, err error) {
+	if pidfdState > 0 {
+		pidfdState, noPidfds = -1, call+": "+err.Error()
+	}
+}
+
+// refused: the error of a pidfd call that a seccomp filter, or an old
+// kernel, refuses, rather than one about the process.
+func refused(err error) bool { return err == syscall.EPERM || err == syscall.ENOSYS }
+
 // Hold takes a handle on p, as listed by v. ok is false when p has exited
-// or its pid has been reused since the listing.
+// or its pid has been reused since the listing. A process for which no
+// pidfd can be had (the descriptor limit, EMFILE or ENFILE) is held as
+// without pidfds, by its start time: Handle.Pidfd tells which.
 func (v *View) Hold(p Proc) (h *Handle, ok bool) {
 	h = &Handle{Proc: p, fd: -1, v: v}
 	if Pidfds() {
 		fd, err := unix.PidfdOpen(p.Pid, unix.PIDFD_NONBLOCK)
-		if err != nil {
+		switch {
+		case err == syscall.ESRCH:
 			return nil, false
-		}
-		h.fd = fd
-		if v.foreign && fdinfoPid(fd) != p.view {
-			h.Close() // the pid now names another process
-			return nil, false
+		case refused(err):
+			refuse("pidfd_open", err)
+		case err == nil && fd >= fdCeiling():
+			syscall.Close(fd) // the last few descriptors are for reading /proc
+		case err == nil:
+			h.fd = fd
+			if v.foreign && fdinfoPid(fd) != p.view {
+				h.Close() // the pid now names another process
+				return nil, false
+			}
 		}
 	}
 	// p is still at its pid after the pidfd was taken: the pidfd is p's.
@@ -60,6 +104,32 @@ func (v *View) Hold(p Proc) (h *Handle, ok bool) {
 	h.Proc = q
 	return h, true
 }
+
+// fdReserve is how many descriptors pidfds leave free below the limit:
+// enough for ginit to go on reading /proc, which it needs to find and
+// check the processes it holds without a pidfd.
+const fdReserve = 16
+
+// fdCeiling is the lowest descriptor number a pidfd may not take. Descriptors
+// are handed out lowest first, so a pidfd numbered this high means that
+// only the reserve is left.
+func fdCeiling() int {
+	if ceiling == 0 {
+		var lim syscall.Rlimit
+		ceiling = 1 << 30
+		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur < 1<<30 {
+			ceiling = int(lim.Cur) - fdReserve
+		}
+	}
+	return ceiling
+}
+
+// ceiling caches fdCeiling: nothing in ginit changes its limit once it runs.
+var ceiling int
+
+// Pidfd reports whether h holds a pidfd; without one, h is checked by its
+// start time and its exit is seen only by looking.
+func (h *Handle) Pidfd() bool { return h.fd >= 0 }
 
 // fdinfoPid is the pid a pidfd refers to, as /proc numbers it; 0 if unknown.
 func fdinfoPid(fd int) int {
@@ -76,17 +146,30 @@ func fdinfoPid(fd int) int {
 	return 0
 }
 
-// Signal sends sig to the process. A process that has exited is not an
-// error.
+// ErrExited is Signal's answer for a process that has already exited:
+// not a failure, but not a delivery either.
+var ErrExited = errors.New("already exited")
+
+// Signal sends sig to the process. A pidfd_send_signal that a seccomp
+// filter refuses falls back to kill, after the start-time check, for this
+// signal and every later one.
 func (h *Handle) Signal(sig syscall.Signal) error {
-	var err error
-	if h.fd >= 0 {
-		err = unix.PidfdSendSignal(h.fd, sig, nil, 0)
-	} else if _, ok := h.v.Refresh(h.Proc); ok {
-		err = syscall.Kill(h.Pid, sig)
+	if h.fd >= 0 && Pidfds() {
+		err := unix.PidfdSendSignal(h.fd, sig, nil, 0)
+		if !refused(err) {
+			return exited(err)
+		}
+		refuse("pidfd_send_signal", err)
 	}
+	if _, ok := h.v.Refresh(h.Proc); !ok {
+		return ErrExited
+	}
+	return exited(syscall.Kill(h.Pid, sig))
+}
+
+func exited(err error) error {
 	if err == syscall.ESRCH {
-		return nil
+		return ErrExited
 	}
 	return err
 }

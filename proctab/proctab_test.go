@@ -172,8 +172,9 @@ func TestHoldSignalWatch(t *testing.T) {
 				t.Fatalf("pidfds %v: no exit event for %d", mode, gc)
 			}
 		}
-		// A handle on an exited process can still be signalled: no error, no effect.
-		if err := h.Signal(syscall.SIGTERM); err != nil {
+		// A handle on an exited process can still be signalled: no effect, and
+		// no error (ErrExited once it is reaped; nil while a zombie).
+		if err := h.Signal(syscall.SIGTERM); err != nil && err != ErrExited {
 			t.Errorf("pidfds %v: signal after exit: %v", mode, err)
 		}
 		h.Close()

@@ -18,6 +18,7 @@ type View struct {
 	viewSelf int    // ginit's pid as /proc numbers it
 	depth    int    // ginit's namespace's index in NSpid lines, when foreign
 	foreign  bool   // /proc numbers processes in another namespace
+	last     int    // the last pid handed out, when ginit last looked (Forked)
 }
 
 // NewView finds ginit in /proc.
@@ -49,6 +50,7 @@ func (v *View) Whole() bool { return v.self == 1 }
 // List returns every process ginit must account for, live or not: the
 // whole namespace but ginit when Whole, else ginit's descendants.
 func (v *View) List() ([]Proc, error) {
+	v.last = lastPid() // before the listing: a process forked during it moves the number
 	names, err := readDirNames("/proc")
 	if err != nil {
 		return nil, errors.New("cannot read /proc: " + err.Error())
@@ -138,6 +140,7 @@ func (v *View) renumber(p *Proc) bool {
 // reading all of /proc. ok is false when the kernel has no such lists
 // (CONFIG_PROC_CHILDREN); the caller then lists everything.
 func (v *View) Children() (kids []Proc, ok bool) {
+	v.last = lastPid()
 	task := "/proc/" + strconv.Itoa(v.viewSelf) + "/task/"
 	tids, err := readDirNames(task)
 	if err != nil {
@@ -215,4 +218,45 @@ func nsPids(pid int) ([]int, error) {
 		return out, nil
 	}
 	return nil, errors.New("no NSpid in /proc/" + strconv.Itoa(pid) + "/status (Linux < 4.1?)")
+}
+
+// lastPid is the last pid the kernel handed out in ginit's namespace, as
+// /proc/loadavg tells the reader (whatever namespace /proc belongs to).
+func lastPid() int {
+	b, err := readFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 5 {
+		return -1
+	}
+	n, err := strconv.Atoi(f[4])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// Forked reports whether any process has been created in ginit's
+// namespace since the last List, Children or Forked: one small read, so
+// that a drain need not read ginit's children after every exit when no
+// process it does not know of can exist. True when it cannot tell.
+func (v *View) Forked() bool {
+	n := lastPid()
+	forked := n < 0 || n != v.last
+	v.last = n
+	return forked
+}
+
+// Adopted re-reads p, known to ginit, after its parent exited: q with
+// PPid ginit when p is now ginit's child; false when p has gone, or went
+// to another subreaper.
+func (v *View) Adopted(p Proc) (q Proc, ok bool) {
+	r, ok := readStat(p.view)
+	if !ok || r.Start != p.Start || r.PPid != v.viewSelf {
+		return Proc{}, false
+	}
+	p.PPid, p.State, p.Threads = v.self, r.State, r.Threads
+	return p, true
 }

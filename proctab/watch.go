@@ -8,13 +8,17 @@ import (
 )
 
 // Watcher turns process exits into events on C, for the supervision
-// loop's select. Its goroutine only relays: it reads no state of the
-// loop's and reaps nothing. Each held process is reported once, by pid,
-// when all its threads have ended (child or not). Without pidfds, C gets
-// Poll at a steady interval instead, and the loop checks its handles.
+// loop's select. Its goroutines only relay: they read no state of the
+// loop's and reap nothing. Each process held by a pidfd is reported once,
+// by pid, when all its threads have ended (child or not). Once a process
+// is held without one (no pidfds here, or none to be had at the descriptor
+// limit), C also gets Poll at a steady interval, and the loop checks its
+// handles.
 type Watcher struct {
-	C    <-chan int
-	epfd int
+	C       <-chan int
+	c       chan int
+	epfd    int
+	polling bool
 }
 
 // Poll on C means "without pidfds: check every handle".
@@ -23,22 +27,19 @@ const Poll = -1
 // PollInterval is how often the loop checks its handles without pidfds.
 const PollInterval = 100 * time.Millisecond
 
-// NewWatcher starts the relay.
+// NewWatcher starts the relay. If epoll cannot be had, the watcher polls
+// instead, and the error says why.
 func NewWatcher() (*Watcher, error) {
 	c := make(chan int, 1024)
-	w := &Watcher{C: c, epfd: -1}
+	w := &Watcher{C: c, c: c, epfd: -1}
 	if !Pidfds() {
-		go func() {
-			for {
-				time.Sleep(PollInterval)
-				c <- Poll
-			}
-		}()
+		w.poll()
 		return w, nil
 	}
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		return nil, err
+		w.poll()
+		return w, err
 	}
 	w.epfd = epfd
 	go relay(epfd, c)
@@ -61,10 +62,28 @@ func relay(epfd int, c chan<- int) {
 	}
 }
 
+// poll starts the steady Poll events, once.
+func (w *Watcher) poll() {
+	if w.polling {
+		return
+	}
+	w.polling = true
+	go func() {
+		for {
+			time.Sleep(PollInterval)
+			w.c <- Poll
+		}
+	}()
+}
+
 // Add watches h. One-shot: an exited process is reported once.
 func (w *Watcher) Add(h *Handle) error {
-	if w.epfd < 0 || h.fd < 0 {
+	if h.fd < 0 {
+		w.poll()
 		return nil
+	}
+	if w.epfd < 0 {
+		return nil // a watcher made without epoll polls everything
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: int32(h.Pid)}
 	return unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, h.fd, &ev)

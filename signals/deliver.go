@@ -6,8 +6,9 @@ import (
 )
 
 // Send delivers sig to pid, or to the process group pid leads when group
-// is set. A target that is already gone is not an error: the child may exit
-// between the signal's arrival and its delivery.
+// is set. ESRCH says that nobody got it: the process has gone, or no
+// process is left in the group (its leader moved to another with setsid or
+// setpgid); the caller knows which it expects.
 func Send(pid int, sig syscall.Signal, group bool) error {
 	if pid <= 0 {
 		return errors.New("refusing to signal pid <= 0")
@@ -16,11 +17,7 @@ func Send(pid int, sig syscall.Signal, group bool) error {
 	if group {
 		target = -pid
 	}
-	err := syscall.Kill(target, sig)
-	if err == syscall.ESRCH {
-		return nil
-	}
-	return err
+	return syscall.Kill(target, sig)
 }
 
 // SendAll signals every process of ginit's PID namespace but ginit. The

@@ -102,3 +102,18 @@ func ParseRewrite(spec string) (from, to syscall.Signal, err error) {
 	}
 	return from, to, nil
 }
+
+// Early are the signals ginit catches first, on their own, before anything
+// else: the three that stop the app, and SIGHUP, the fourth that the Go
+// runtime turns into an exit when no handler is registered yet.
+var Early = []syscall.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGQUIT, unix.SIGHUP}
+
+// IsEarly reports whether sig is one of Early.
+func IsEarly(sig syscall.Signal) bool {
+	for _, e := range Early {
+		if e == sig {
+			return true
+		}
+	}
+	return false
+}

@@ -76,87 +76,64 @@ func (s *supervisor) drainSignal() syscall.Signal {
 	return syscall.SIGTERM
 }
 
-// holdAll takes a handle on each live process not yet held, and returns
-// those it took.
-func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
-	for _, p := range procs {
-		if old := s.held[p.Pid]; old != nil {
-			if old.Start == p.Start {
-				old.PPid = p.PPid // a parent's exit may have handed it to ginit
-				continue
-			}
-			s.release(old, "exited (not ginit's child: status unknown)") // its pid is reused
-		}
-		if !p.Alive() {
-			continue
-		}
-		h, ok := s.view.Hold(p)
-		if !ok {
-			continue
-		}
-		if s.watch == nil {
-			w, err := proctab.NewWatcher()
-			if err != nil {
-				s.log.warn("drain", "cannot watch for exits; relying on SIGCHLD and /proc", str("error", err.Error()))
-				w = &proctab.Watcher{}
-			}
-			s.watch, s.watchC = w, w.C
-		}
-		if err := s.watch.Add(h); err != nil {
-			s.log.warn("drain", "cannot watch a process", num("pid", h.Pid), str("error", err.Error()))
-		}
-		s.held[h.Pid] = h
-		fresh = append(fresh, h)
-	}
-	return fresh
-}
-
 // signalTops sends the drain's signal, then SIGCONT, to each held process
 // at the top of a tree that has not had it (proctab.Tops decides), and
 // reports what it did.
 func (s *supervisor) signalTops(msg string) {
-	send, spared, left := proctab.Tops(s.heldProcs(), os.Getpid(), func(id proctab.ID) bool { return s.signalled[id] })
-	for _, p := range send {
-		s.signalled[p.ID()] = true
-		h := s.held[p.Pid]
-		if err := h.Signal(s.drain.sig); err != nil {
-			s.log.warn("drain", "cannot signal", num("pid", p.Pid), str("error", err.Error()))
-		}
-		h.Signal(syscall.SIGCONT)
-	}
-	s.log.report("drain", msg, append([]field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", send),
+	tops, spared, left := proctab.Tops(s.heldProcs(), s.self, func(id proctab.ID) bool { return s.signalled[id] })
+	sent := s.signalEach(tops, s.drain.sig)
+	fs := []field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", sent),
 		procs("already_signalled", spared), procs("left_to_parent", left),
-		num("count", len(send)+len(spared)+len(left))}, s.deadlineFields("bound_ms")...)...)
+		num("count", len(sent)+len(spared)+len(left))}
+	if !s.modeSaid {
+		s.modeSaid = true
+		fs = append(fs, str("handles", proctab.Mode()))
+	}
+	s.log.report("drain", msg, append(fs, s.deadlineFields("bound_ms")...)...)
 }
 
-// adopt: a process ended during the drain, so its children are ginit's
-// now. Those not yet signalled are the top of their trees: signal them.
-// Only ginit's children are read, so a chain of any depth drains in
-// linear work.
-func (s *supervisor) adopt(parent int) {
+// adopt: processes ended during the drain (parents), so their children
+// are ginit's now. Those not yet signalled are the top of their trees:
+// signal them. ginit's children are read only when a process it does not
+// know of may exist (proctab.View.Forked); otherwise only the known
+// children of the parents are looked at. Either way an exit costs work in
+// proportion to what it changed, and a chain of any depth or a wide
+// drain stays linear.
+func (s *supervisor) adopt(parents ...int) {
 	if s.view == nil {
 		return // draining blind
 	}
-	kids, ok := s.view.Children()
-	if !ok {
-		kids, _ = s.list() // no children lists in this kernel: read everything
+	var kids []proctab.Proc
+	if s.view.Forked() {
+		var ok bool
+		if kids, ok = s.view.Children(); !ok {
+			kids, _ = s.list() // no children lists in this kernel: read everything
+		}
+		s.holdAll(kids)
 	}
-	s.holdAll(kids)
-	var sent []proctab.Proc
+	for _, parent := range parents {
+		for _, pid := range s.kidsOf[parent] {
+			if h := s.held[pid]; h != nil {
+				if q, ok := s.view.Adopted(h.Proc); ok {
+					h.PPid = q.PPid
+					kids = append(kids, q)
+				}
+			}
+		}
+		delete(s.kidsOf, parent)
+	}
+	var orphans []proctab.Proc
 	for _, k := range kids {
 		h := s.held[k.Pid]
-		if h == nil || h.Start != k.Start || k.PPid != os.Getpid() || s.signalled[k.ID()] {
-			continue
+		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.signalled[k.ID()] {
+			orphans = append(orphans, k)
 		}
-		s.signalled[k.ID()] = true
-		h.Signal(s.drain.sig)
-		h.Signal(syscall.SIGCONT)
-		sent = append(sent, k)
 	}
+	sent := s.signalEach(orphans, s.drain.sig)
 	if len(sent) > 0 && s.drain.line() {
 		fs := []field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", sent)}
-		if parent > 0 {
-			fs = append([]field{num("parent", parent)}, fs...)
+		if len(parents) == 1 && parents[0] > 0 {
+			fs = append([]field{num("parent", parents[0])}, fs...)
 		}
 		s.log.report("drain", "parent exited; draining what it left", fs...)
 	}
@@ -185,12 +162,16 @@ func (s *supervisor) drainBlind(why error) {
 	if s.stop.begun() && s.cfg.group {
 		return // the child's group has the signal; anyone else cannot be told apart
 	}
+	var err error
 	if os.Getpid() == 1 {
-		signals.SendAll(s.drain.sig)
-		signals.SendAll(syscall.SIGCONT)
-	} else {
-		signals.Send(s.child, s.drain.sig, true)
-		signals.Send(s.child, syscall.SIGCONT, true)
+		if err = signals.SendAll(s.drain.sig); err == nil {
+			err = signals.SendAll(syscall.SIGCONT)
+		}
+	} else if err = signals.Send(s.child, s.drain.sig, true); err == nil {
+		err = signals.Send(s.child, syscall.SIGCONT, true)
+	}
+	if err != nil && err != syscall.ESRCH {
+		s.log.warn("drain", "cannot signal the processes left", str("signal", signals.Name(s.drain.sig)), str("error", err.Error()))
 	}
 }
 

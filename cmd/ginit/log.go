@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -35,11 +34,12 @@ func ms(k string, d time.Duration) field {
 }
 
 // logger writes one line per event to stderr, with a single write so a line
-// never interleaves with what the child writes to the same file.
+// never interleaves with what the child writes to the same file, through
+// out, which never blocks the caller (logwriter.go).
 type logger struct {
 	level int
 	json  bool
-	out   *os.File
+	out   *lineWriter
 }
 
 // log writes one event. name is the level's label: the stop report is
@@ -47,6 +47,9 @@ type logger struct {
 func (l *logger) log(level int, label, event, msg string, fs ...field) {
 	if level > l.level {
 		return
+	}
+	if l.out.dropped > 0 {
+		fs = append(fs, num("log_lines_dropped", l.out.dropped))
 	}
 	var b strings.Builder
 	if l.json {
@@ -79,7 +82,12 @@ func (l *logger) log(level int, label, event, msg string, fs ...field) {
 		}
 		b.WriteString("\n")
 	}
-	l.out.WriteString(b.String()) // nowhere to report a failed write to stderr
+	if l.out.send([]byte(b.String())) {
+		l.out.dropped = 0
+	} else {
+		l.out.dropped++
+		l.out.lost++
+	}
 }
 
 func (l *logger) errorf(event, msg string, fs ...field) { l.log(lvlError, "error", event, msg, fs...) }

@@ -35,6 +35,14 @@ var (
 	asyncPreemptOff = ""
 )
 
+// stopSigs is ginit's first act, before its own init and the command line:
+// until a stop signal has a handler, the Go runtime's own exits 2 (as PID 1
+// the kernel drops the default action, so the runtime gives up and exits),
+// and the app never starts or never hears the stop. What runs before this
+// is the Go runtime's start-up and the standard library's package
+// initialisation; the README, Reliability, gives the window's measured size.
+var stopSigs = catchStop()
+
 // The command line is read in init, because init runs on the main thread
 // (the runtime locks it there for package initialisation): the
 // parent-death signal is a property of each thread, and a launcher's
@@ -58,10 +66,8 @@ func init() {
 }
 
 func main() {
-	// First, before anything else: a PID 1 without a handler would never see
-	// a SIGTERM, and until Notify the Go runtime's own handler would exit 2.
-	sigs := catchSignals()
-	os.Exit(run(sigs))
+	catchSignals(stopSigs)
+	os.Exit(run(stopSigs))
 }
 
 func run(sigs chan os.Signal) int {
@@ -81,45 +87,60 @@ func run(sigs chan os.Signal) int {
 		os.Stdout.WriteString(license)
 		return 0
 	}
-	log := &logger{level: cfg.verbosity, json: cfg.json, out: os.Stderr}
+	log := &logger{level: cfg.verbosity, json: cfg.json, out: &lineWriter{fd: 2}}
 	for _, w := range cfg.warnings {
 		// Shown at any level: the level itself may be what was garbled.
 		log.log(lvlError, "warn", "config", w)
 	}
 	if err := setUp(cfg, log); err != nil {
 		log.errorf("setup", "cannot set up", str("error", err.Error()))
+		log.out.flush()
 		return 1
 	}
 	s := &supervisor{cfg: cfg, log: log, sigs: sigs}
 	code, err := s.run()
 	if err != nil {
 		log.errorf("exec", "cannot start the program", str("error", err.Error()))
-		if e, ok := err.(*execError); ok {
-			return e.code
-		}
-		return 1
+		code = execCode(err)
 	}
+	s.finishLog(code, err)
 	return code
 }
 
-// catchSignals installs ginit's handlers. A signal ginit inherited as
-// ignored is left ignored so the child inherits the ignore, as under tini.
-// The channel is large: signal.Notify drops what does not fit, and standard
-// signals coalesce anyway, so one slot per signal number is enough.
-func catchSignals() chan os.Signal {
+// catchStop installs ginit's handlers for the stop signals, in a call of
+// their own: each signal's first Notify is a round trip to the runtime's
+// signal-mask thread, and these four must not wait behind fifty others.
+// SIGHUP and SIGINT inherited as ignored stay ignored (see catchSignals).
+func catchStop() chan os.Signal {
+	sigs := make(chan os.Signal, 2*signals.MaxSignal)
+	ign := inheritedIgnored()
+	var list []os.Signal
+	for _, s := range signals.Early {
+		if ign&(1<<(s-1)) == 0 {
+			list = append(list, s)
+		}
+	}
+	signal.Notify(sigs, list...)
+	return sigs
+}
+
+// catchSignals installs ginit's handlers for the rest, on the channel
+// catchStop made. A signal ginit inherited as ignored is left ignored so
+// the child inherits the ignore, as under tini. The channel is large:
+// signal.Notify drops what does not fit, and standard signals coalesce
+// anyway, so one slot per signal number is enough.
+func catchSignals(sigs chan os.Signal) {
 	ignoreFaults()
 	ign := inheritedIgnored()
 	urgOK := urgIsOurs()
 	caught := signals.Caught(func(s syscall.Signal) bool {
-		return ign&(1<<(s-1)) != 0 || (s == syscall.SIGURG && !urgOK)
+		return ign&(1<<(s-1)) != 0 || (s == syscall.SIGURG && !urgOK) || signals.IsEarly(s)
 	})
-	sigs := make(chan os.Signal, 2*signals.MaxSignal)
 	list := make([]os.Signal, len(caught))
 	for i, s := range caught {
 		list[i] = s
 	}
 	signal.Notify(sigs, list...)
-	return sigs
 }
 
 // ignoreFaults sets the fault signals to SIG_IGN in the kernel, behind the

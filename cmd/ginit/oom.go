@@ -11,7 +11,8 @@ import (
 // When the kernel's OOM killer ends a process, all anyone sees is SIGKILL:
 // exit 137, as if something had killed it on purpose. The container's
 // memory cgroup counts OOM kills; ginit reads the count when a process dies
-// of a SIGKILL ginit did not send, and if it rose, says "out of memory".
+// of a SIGKILL ginit did not send, and if it rose since ginit's previous
+// reap, says "out of memory".
 
 // oomCounter is the container's memory cgroup OOM-kill count.
 type oomCounter struct {
@@ -82,8 +83,8 @@ func readOOMKills(path string) (int64, bool) {
 	return 0, false
 }
 
-// rose re-reads the counter and takes one kill off it if it rose, so each
-// OOM kill is told once.
+// rose re-reads the counter and takes one kill off it if it rose since
+// the last reap (rebase), so each OOM kill is told once.
 func (o *oomCounter) rose() bool {
 	if o == nil || o.path == "" {
 		return false
@@ -94,6 +95,19 @@ func (o *oomCounter) rose() bool {
 	}
 	o.base++
 	return true
+}
+
+// rebase takes every kill counted so far as accounted for; ginit calls it
+// after each reap. Without it, an OOM kill of a process ginit never reaps
+// (a worker pool's child, reaped by its master) would be blamed on the
+// next unrelated SIGKILL, minutes later.
+func (o *oomCounter) rebase() {
+	if o == nil || o.path == "" {
+		return
+	}
+	if n, ok := readOOMKills(o.path); ok {
+		o.base = n
+	}
 }
 
 // describe says how a process ended, and whether the OOM killer did it.

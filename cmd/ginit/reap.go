@@ -39,7 +39,14 @@ func (s *supervisor) reap() {
 			s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))
 		}
 	}
-	if n := len(s.exits); n > 0 && s.phase == draining {
-		s.adopt(s.exits[n-1].Pid)
+	if len(s.exits) > 0 {
+		s.oom.rebase()
+	}
+	if len(s.exits) > 0 && s.phase == draining {
+		parents := make([]int, len(s.exits))
+		for i, e := range s.exits {
+			parents[i] = e.Pid
+		}
+		s.adopt(parents...)
 	}
 }

@@ -55,7 +55,7 @@ func (s *supervisor) stopFields() []field {
 }
 
 // deliverStop delivers the stop signal, then SIGCONT (a stopped process
-// must run to handle it).
+// must run to handle it). Only a delivery that happened is reported as one.
 func (s *supervisor) deliverStop(msg string, extra ...field) {
 	fs := append(s.stopFields(), extra...)
 	// Who is about to get the signal, and who is the child's own child (a
@@ -73,12 +73,16 @@ func (s *supervisor) deliverStop(msg string, extra ...field) {
 			}
 		}
 	}
-	if err := signals.Send(s.child, s.stop.sig, s.cfg.group); err != nil {
-		s.log.warn("stop", "cannot deliver stop signal", append(fs, str("error", err.Error()))...)
-	}
-	signals.Send(s.child, syscall.SIGCONT, s.cfg.group)
-	s.log.report("stop", msg, append(fs, str("to", s.target()), num("pid", s.child), str("cmd", s.childComm))...)
 	s.status.set(time.Now().Add(statusEvery))
+	to, err := s.toChild(s.stop.sig)
+	if err != nil {
+		s.log.warn("stop", "cannot deliver stop signal", append(fs, str("to", to), str("error", err.Error()))...)
+		return
+	}
+	if _, err := s.toChild(syscall.SIGCONT); err != nil {
+		s.log.warn("stop", "cannot send SIGCONT after the stop signal", str("to", to), str("error", err.Error()))
+	}
+	s.log.report("stop", msg, append(fs, str("to", to), num("pid", s.child), str("cmd", s.childComm))...)
 }
 
 // forward passes a signal to the child, or to its process group with -g.
@@ -91,18 +95,33 @@ func (s *supervisor) forward(recv, out syscall.Signal) {
 		s.log.info("forward", "dropped signal: the child has exited", fs...)
 		return
 	}
-	if err := signals.Send(s.child, out, s.cfg.group); err != nil {
-		s.log.warn("forward", "cannot forward signal", append(fs, str("error", err.Error()))...)
+	to, err := s.toChild(out)
+	if err != nil {
+		s.log.warn("forward", "cannot forward signal", append(fs, str("to", to), str("error", err.Error()))...)
 		return
 	}
-	s.log.info("forward", "forwarded signal", append(fs, str("to", s.target()), num("pid", s.child))...)
+	s.log.info("forward", "forwarded signal", append(fs, str("to", to), num("pid", s.child))...)
 }
 
-func (s *supervisor) target() string {
+// toChild sends sig to the main child, or to its process group with -g,
+// and says where it went. A group that is empty (the child left it with
+// setsid or setpgid) takes a signal without a word but ESRCH; the child
+// is then signalled itself, since it is the one ginit answers for.
+func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
 	if s.cfg.group {
-		return "group"
+		err = signals.Send(s.child, sig, true)
+		if err != syscall.ESRCH || s.childDone {
+			return "group", err
+		}
+		to = "child (its process group is empty)"
+	} else {
+		to = "child"
 	}
-	return "child"
+	err = signals.Send(s.child, sig, false)
+	if err == syscall.ESRCH && s.childDone {
+		err = nil // reaped already: the exit is what the loop handles next
+	}
+	return to, err
 }
 
 // onChildExit reports the main child's end: in the stop report if a stop
@@ -126,19 +145,28 @@ func (s *supervisor) onChildExit(oom bool) {
 func (s *supervisor) killAll() {
 	procs, _ := s.list()
 	s.holdAll(procs)
+	var errs []string
+	note := func(what string, err error) {
+		if err != nil && err != syscall.ESRCH && err != proctab.ErrExited {
+			errs = append(errs, what+": "+err.Error())
+		}
+	}
 	if !s.childDone {
-		signals.Send(s.child, syscall.SIGKILL, true) // the group: -g or not, the app is in it
-		signals.Send(s.child, syscall.SIGKILL, false)
+		note("group", signals.Send(s.child, syscall.SIGKILL, true)) // -g or not, the app is in it
+		note("child", signals.Send(s.child, syscall.SIGKILL, false))
 	}
 	if s.view != nil && s.view.Whole() {
-		signals.SendAll(syscall.SIGKILL) // no pid numbers: nothing reused can be hit
+		note("every process", signals.SendAll(syscall.SIGKILL)) // no pid numbers: nothing reused can be hit
 	}
 	for _, h := range s.sortedHeld() {
-		h.Signal(syscall.SIGKILL)
+		note(h.Name(), h.Signal(syscall.SIGKILL))
 		if !s.killedIDs[h.ID()] {
 			s.killedIDs[h.ID()] = true
 			s.killed = append(s.killed, h.Proc)
 		}
+	}
+	if len(errs) > 0 {
+		s.log.warn("kill", "cannot SIGKILL everything", num("count", len(errs)), str("error", errs[0]))
 	}
 }
 

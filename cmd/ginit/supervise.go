@@ -61,11 +61,13 @@ const statusEvery = 10 * time.Second
 const listMax = 20
 
 type supervisor struct {
-	cfg  *config
-	log  *logger
-	sigs <-chan os.Signal
+	cfg   *config
+	log   *logger
+	sigs  <-chan os.Signal
+	early []syscall.Signal // arrived before the child started
 
 	phase     phase
+	self      int // ginit's pid: 1 in a container
 	child     int // the main child's pid
 	childComm string
 	started   time.Time
@@ -84,6 +86,9 @@ type supervisor struct {
 	view      *proctab.View
 	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
 	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
+	kidsOf    map[int][]int           // held pids by their parent's, as last seen
+	modeSaid  bool                    // the drain has said how processes are held
+	noFDSaid  bool                    // the descriptor limit has been reported
 	watch     *proctab.Watcher
 	watchC    <-chan int
 
@@ -105,14 +110,17 @@ type supervisor struct {
 
 // run supervises until ginit should exit, and returns the exit code.
 func (s *supervisor) run() (int, error) {
+	if code, ok := s.stoppedBeforeStart(); ok {
+		return code, nil
+	}
 	pid, err := startChild(s.cfg.argv, s.log)
 	if err != nil {
-		s.writeReport("ginit: " + err.Error() + "\nexit code " + strconv.Itoa(execCode(err)) + "\n")
 		return 0, err
 	}
-	s.child, s.started = pid, time.Now()
+	s.child, s.started, s.self = pid, time.Now(), os.Getpid()
 	s.oom = newOOMCounter()
 	s.held, s.signalled, s.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
+	s.kidsOf = map[int][]int{}
 	s.childComm = baseName(s.cfg.argv[0])
 	s.log.debug("start", "started child", num("pid", pid), str("cmd", s.childComm))
 	s.log.trace("start", "child argv", str("argv", joinArgv(s.cfg.argv)))
@@ -120,6 +128,9 @@ func (s *supervisor) run() (int, error) {
 	// The child may already be gone, its SIGCHLD queued or coalesced with
 	// one that came before: reap once now rather than trust the signal.
 	s.reap()
+	for _, sig := range s.early {
+		s.onSignal(sig)
+	}
 	s.advance()
 	for s.phase != done {
 		select {
@@ -137,9 +148,52 @@ func (s *supervisor) run() (int, error) {
 		}
 		s.advance()
 	}
-	code := s.exitCode()
-	s.writeReport(s.reportText(code))
-	return code, nil
+	return s.exitCode(), nil
+}
+
+// stoppedBeforeStart takes the signals that arrived before the child was
+// started. A stop among them means the orchestrator gave up on the
+// container before the app ran: starting it now would only have it killed
+// mid-start, so ginit exits 128+N at once, as if it had. Others are kept,
+// to be forwarded once the child runs.
+func (s *supervisor) stoppedBeforeStart() (int, bool) {
+	for {
+		select {
+		case sig := <-s.sigs:
+			recv := sig.(syscall.Signal)
+			if out, ok := s.cfg.rewrites.Apply(recv); ok && signals.IsStop(out) {
+				s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
+				s.log.report("stop", "stop signal received before the program started; not starting it",
+					str("signal", signals.Name(out)), str("program", baseName(s.cfg.argv[0])))
+				code := 128 + int(out)
+				if s.cfg.remap[code] {
+					code = 0
+				}
+				s.log.report("exit", "ginit exiting", num("code", code))
+				return code, true
+			}
+			s.early = append(s.early, recv)
+		default:
+			return 0, false
+		}
+	}
+}
+
+// finishLog flushes the log and writes the report file: the last things
+// ginit does. A run that never started its child (err) reports why.
+func (s *supervisor) finishLog(code int, err error) {
+	flushed := s.log.out.flush()
+	var text string
+	switch {
+	case err != nil:
+		text = "ginit: " + err.Error() + "\nexit code " + strconv.Itoa(code) + "\n"
+	case s.child == 0:
+		text = "stop: " + signals.Name(s.stop.recv) + " at " + stamp(s.stop.at) +
+			" (before the program started; it was not started)\nexit code " + strconv.Itoa(code) + "\n"
+	default:
+		text = s.reportText(code, s.log.out.unwritten(flushed))
+	}
+	s.writeReport(text)
 }
 
 func (s *supervisor) onSignal(sig syscall.Signal) {
@@ -190,19 +244,22 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 func (s *supervisor) onExited(pid int) {
 	s.reap() // ginit's own children first: their status is known
 	const unknown = "exited (not ginit's child: status unknown)"
+	var gone []int
 	if pid != proctab.Poll {
 		if h := s.held[pid]; h != nil && h.Exited() {
 			s.release(h, unknown)
 		}
+		gone = append(gone, pid)
 	} else {
 		for _, h := range s.held {
-			if h.Exited() {
+			if !h.Pidfd() && h.Exited() { // a pidfd's exit is an event of its own
 				s.release(h, unknown)
+				gone = append(gone, h.Pid)
 			}
 		}
 	}
 	if s.phase == draining {
-		s.adopt(pid)
+		s.adopt(gone...)
 	}
 }
 

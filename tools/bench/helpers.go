@@ -18,8 +18,13 @@ import (
 )
 
 // helper is the body of a child the bench starts under an init.
-func helper(mode string) int {
+func helper(mode string, args []string) int {
 	switch mode {
+	case "mountproc":
+		return mountProc(args)
+	case "drain":
+		n, _ := strconv.Atoi(args[0])
+		return drainHelper(n)
 	case "idle":
 		fmt.Println("ready")
 		for {

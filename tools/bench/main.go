@@ -37,6 +37,7 @@ type config struct {
 	signals        int // signals to each init
 	storms         int // storms for each init
 	orphans        int // zombies in a storm
+	drains, drainN int // wide drains for each init, and orphans in one
 	settle, window time.Duration
 }
 
@@ -62,8 +63,8 @@ var contenders = []struct{ name, pkg string }{
 }
 
 func main() {
-	if name, _, ok := launch.AsHelper(); ok {
-		os.Exit(helper(name))
+	if name, args, ok := launch.AsHelper(); ok {
+		os.Exit(helper(name, args))
 	}
 	var cfg config
 	flag.BoolVar(&cfg.quick, "quick", false, "a few seconds, few rounds: proves the bench works, measures little")
@@ -71,14 +72,18 @@ func main() {
 	flag.StringVar(&cfg.ldflags, "ldflags", "", "linker flags for Go's floor (default: the Makefile's, else -s -w)")
 	flag.IntVar(&cfg.orphans, "orphans", 20000, "zombies in one storm")
 	flag.Var(&cfg.variants, "variant", "NAME=PATH: another ginit build as a column of its own, to weigh a change (repeatable)")
-	flag.StringVar(&cfg.phases, "phases", "startup,idle,latency,storm", "which measurements to make")
+	flag.IntVar(&cfg.drainN, "drain", 5000, "orphans in one wide drain")
+	flag.StringVar(&cfg.phases, "phases", "startup,idle,latency,storm,drain", "which measurements to make")
 	flag.IntVar(&cfg.fifo, "fifo", 0, "run the bench and everything it starts under SCHED_FIFO at this priority (root only):\n"+
 		"on a machine busy with other work, every column then gets a CPU the moment it wakes, as on an idle machine")
 	flag.Parse()
-	cfg.startRounds, cfg.signals, cfg.storms = 300, 1000, 5
+	cfg.startRounds, cfg.signals, cfg.storms, cfg.drains = 300, 1000, 5, 3
 	cfg.settle, cfg.window = 2*time.Second, 5*time.Second
 	if cfg.quick {
-		cfg.startRounds, cfg.signals, cfg.storms = 20, 30, 1
+		cfg.startRounds, cfg.signals, cfg.storms, cfg.drains = 20, 30, 1, 1
+		if cfg.drainN == 5000 {
+			cfg.drainN = 500
+		}
 		cfg.settle, cfg.window = 300*time.Millisecond, time.Second
 		if cfg.orphans == 20000 {
 			cfg.orphans = 2000
@@ -163,6 +168,7 @@ func run(cfg config) error {
 		{"idle", b.phaseIdle, fmt.Sprintf("idle: memory, threads, wake-ups over %v", b.cfg.window)},
 		{"latency", b.phaseLatency, fmt.Sprintf("signal latency: %d rounds of SIGUSR1", b.cfg.signals)},
 		{"storm", b.phaseStorm, fmt.Sprintf("orphan storms: %d rounds of %d zombies", b.cfg.storms, b.cfg.orphans)},
+		{"drain", b.phaseDrain, fmt.Sprintf("wide drains: %d rounds of %d orphans that exit within %v of SIGTERM", b.cfg.drains, b.cfg.drainN, drainSpread)},
 	}
 	for _, p := range phases {
 		if !slices.Contains(strings.Split(b.cfg.phases, ","), p.name) {

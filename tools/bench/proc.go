@@ -62,7 +62,12 @@ type running struct {
 // start runs argv, an init over a helper (or a program alone), as PID 1
 // of a new PID namespace.
 func start(name string, argv []string) (*running, error) {
-	cmd := launch.Command(launch.Spec{Argv: argv, Env: []string{launch.HelperEnv}})
+	return startSpec(name, launch.Spec{Argv: argv, Env: []string{launch.HelperEnv}})
+}
+
+// startSpec runs s, as start does.
+func startSpec(name string, s launch.Spec) (*running, error) {
+	cmd := launch.Command(s)
 	r := &running{name: name, cmd: cmd}
 	cmd.Stderr = &r.stderr
 	var err error
