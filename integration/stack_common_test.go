@@ -45,13 +45,21 @@ type stackCase struct {
 	code int      // ginit's exit code; -1: not checked
 }
 
+// work is what a unit of work needs to know of its case.
+type work struct {
+	port int
+	dir  string        // the marks directory
+	env  []string      // the case's environment: marks, port, the app's own
+	gone chan struct{} // closed when PID 1 has exited
+}
+
 // stackApp says how to drive one app.
 type stackApp struct {
-	ready   func(port int) bool                      // the app answers
-	request func(port int) (reply string, err error) // the unit of work; blocks until it ends
-	reply   string                                   // the reply of work done in full
-	probe   bool                                     // new connections must be refused once the stop began
-	exits   bool                                     // measure the app's exit against PID 1's
+	ready   func(port int) bool                    // the app answers
+	request func(w work) (reply string, err error) // the unit of work; blocks until it ends
+	reply   string                                 // the reply of work done in full
+	probe   bool                                   // new connections must be refused once the stop began
+	exits   bool                                   // measure the app's exit against PID 1's
 }
 
 // stackDir is a directory of the case's own: the app writes its marks there.
@@ -151,7 +159,7 @@ func runStack(t *testing.T, app stackApp, cases []stackCase) ([]served, []*run) 
 		wg.Add(1)
 		a := app
 		a.exits = app.exits && c.init == "" // under another init the kernel kills the app after PID 1
-		go func() { defer wg.Done(); results[i] = stackDeploy(a, r, dir, port) }()
+		go func() { defer wg.Done(); results[i] = stackDeploy(a, r, work{port, dir, o.env, r.done}) }()
 	}
 	wg.Wait()
 	return results, runs
@@ -160,7 +168,8 @@ func runStack(t *testing.T, app stackApp, cases []stackCase) ([]served, []*run) 
 // stackDeploy waits for the app, starts the work, and 1 s into it acts as
 // the orchestrator: SIGTERM to PID 1, SIGKILL at the deadline. It runs on a
 // goroutine of its own, so it reports errors rather than failing the test.
-func stackDeploy(app stackApp, r *run, dir string, port int) (s served) {
+func stackDeploy(app stackApp, r *run, w work) (s served) {
+	port, dir := w.port, w.dir
 	for deadline := time.Now().Add(stackPatience); !app.ready(port); time.Sleep(50 * time.Millisecond) {
 		if s.err = stillUp(r, deadline, "the app to listen"); s.err != nil {
 			return s
@@ -172,7 +181,7 @@ func stackDeploy(app stackApp, r *run, dir string, port int) (s served) {
 	}
 	replies := make(chan result, 1)
 	go func() {
-		reply, err := app.request(port)
+		reply, err := app.request(w)
 		if err != nil {
 			reply = "error: " + err.Error()
 		}

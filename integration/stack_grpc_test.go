@@ -14,9 +14,9 @@ import (
 )
 
 // slowRPC calls /slow.Slow/Sleep through testdata/grpc/client.py.
-func slowRPC(port int) (string, error) {
+func slowRPC(w work) (string, error) {
 	out, err := exec.Command("/usr/bin/python3", filepath.Join(testdata("grpc"), "client.py"),
-		strconv.Itoa(port), strconv.Itoa(int(stackWork.Seconds()))).CombinedOutput()
+		strconv.Itoa(w.port), strconv.Itoa(int(stackWork.Seconds()))).CombinedOutput()
 	return strings.TrimSpace(string(out)), err
 }
 

@@ -13,9 +13,9 @@ import (
 )
 
 // slowGet asks for /slow?s=12 and returns the status and the whole body.
-func slowGet(port int) (string, error) {
+func slowGet(w work) (string, error) {
 	c := &http.Client{Timeout: stackPatience, Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := c.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/slow?s=" + strconv.Itoa(int(stackWork.Seconds())))
+	resp, err := c.Get("http://127.0.0.1:" + strconv.Itoa(w.port) + "/slow?s=" + strconv.Itoa(int(stackWork.Seconds())))
 	if err != nil {
 		return "", err
 	}
