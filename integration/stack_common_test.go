@@ -278,7 +278,7 @@ func refusedAfter[T any](port int, sent time.Time, replied chan T) time.Duration
 }
 
 // watchApp holds a pidfd on each process of the case but PID 1 (they carry
-// its marks directory in their environment) and returns a function that
+// its marks directory in their environment or their arguments) and returns a function that
 // tells when the last of them ended. Exits are events, not polls: the
 // measure of "PID 1 exits within a second of the app" is honest.
 func watchApp(dir string, pid1 int) func() time.Time {
@@ -292,8 +292,11 @@ func watchApp(dir string, pid1 int) func() time.Time {
 		if err != nil || pid == pid1 {
 			continue
 		}
-		env, err := os.ReadFile("/proc/" + n.Name() + "/environ")
-		if err != nil || !strings.Contains(string(env), string(token)) {
+		// A server that sets its process title may overwrite its environ
+		// (nginx does); its title still names the directory it was given.
+		env, _ := os.ReadFile("/proc/" + n.Name() + "/environ")
+		argv, _ := os.ReadFile("/proc/" + n.Name() + "/cmdline")
+		if !strings.Contains(string(env), string(token)) && !strings.Contains(string(argv), dir) {
 			continue
 		}
 		fd, err := unix.PidfdOpen(pid, 0)
