@@ -41,16 +41,17 @@ func slowTask(w work) (string, error) {
 	}
 }
 
-// TestHeavyStackCelery: the in-flight task completes under ginit's default
-// flags, and is lost under every anchor. Under ginit -g the pool's child
-// gets SIGTERM straight from ginit: the test records what becomes of the
-// task (the wrapper warning says why -g is not the fix).
-func TestHeavyStackCelery(t *testing.T) {
-	needStack(t, "redis-server", "redis-server", "bash", "bash", "/usr/bin/python3", "python3")
-	if err := exec.Command("/usr/bin/python3", "-c", "import celery, redis").Run(); err != nil {
-		t.Skip("SKIP: no celery or redis module for /usr/bin/python3 (Debian's python3-celery and python3-redis; `make deps` installs them)")
+// launchCelery (TestHeavyStack): the in-flight task completes under
+// ginit's default flags, and is lost under every anchor. Under ginit -g the
+// pool's child gets SIGTERM straight from ginit: the test records what
+// becomes of the task (the wrapper warning says why -g is not the fix).
+func launchCelery(t *testing.T) func(*testing.T) {
+	if why := missing("redis-server", "redis-server", "bash", "bash", "/usr/bin/python3", "python3"); why != "" {
+		return skipped(why)
 	}
-	t.Parallel()
+	if err := exec.Command("/usr/bin/python3", "-c", "import celery, redis").Run(); err != nil {
+		return skipped("SKIP: no celery or redis module for /usr/bin/python3 (Debian's python3-celery and python3-redis; `make deps` installs them)")
+	}
 	rs := startRedis(t)
 	bash := []string{"bash", filepath.Join(testdata("celery"), "startup.sh")}
 	cases := []stackCase{
@@ -64,8 +65,7 @@ func TestHeavyStackCelery(t *testing.T) {
 		cases[i].env = []string{"CELERY_BROKER=redis+socket://" + rs.sock + "?virtual_host=" + strconv.Itoa(i)}
 	}
 	app := stackApp{ready: func(int) bool { return true }, request: slowTask, reply: "done"}
-	results, runs := runStack(t, app, cases)
-	judge(t, cases, results, runs, func(t *testing.T, c stackCase, s served, r *run) {
+	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *run) {
 		if strings.Contains(c.name, "ginit -g") {
 			lostWorker := strings.Contains(r.stderr(), "WorkerLostError")
 			t.Logf("under -g the task was %s; Celery reported WorkerLostError: %v", s.fate, lostWorker)

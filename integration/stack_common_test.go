@@ -12,20 +12,17 @@ package integration
 // they must lose the work, or the test proves nothing.
 
 import (
-	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 const (
@@ -76,15 +73,21 @@ func stackDir(t *testing.T) string {
 	return dir
 }
 
-// freePort is a loopback port nobody listens on now.
+// freePort is a loopback port nobody listens on now, below the kernel's
+// ephemeral range (32768 and up by default): a port the kernel chose
+// could be taken, before the app binds it, as the local port of one of
+// the many connections the tests make.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 1000 {
+		port := 20000 + rand.IntN(12000)
+		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			l.Close()
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port between 20000 and 32000")
+	return 0
 }
 
 // listening: something accepts connections on the port.
@@ -107,37 +110,39 @@ func anchors(app ...string) []stackCase {
 	}
 }
 
-// served is what one stop did to the work in flight.
-type served struct {
-	stopped
-	reply   string
-	replyAt time.Time     // when the work's reply came (or failed)
-	refused time.Duration // after SIGTERM, when a new connection was first refused; 0: never
-	appGone time.Time     // when the last of the app's processes ended; zero if not measured
-	exitAt  time.Time     // when PID 1 was gone
+// TestHeavyStack runs every app of the real stack at once: each launches
+// its cases here, in the test's goroutine, and they all wait for their
+// work in the background, so the whole takes about the longest app rather
+// than the sum (t.Parallel subtests would be held to -parallel, two on
+// two cores). The verdicts follow as subtests, one per app. Docker comes
+// last: its image is built while the others' work is in flight.
+func TestHeavyStack(t *testing.T) {
+	t.Parallel()
+	apps := []struct {
+		name   string
+		launch func(*testing.T) func(*testing.T)
+	}{
+		{"puma", launchPuma}, {"grpc", launchGRPC}, {"celery", launchCelery}, {"gunicorn", launchGunicorn},
+		{"nginx", launchNginx}, {"rolling stop", launchRollingStop}, {"docker puma", launchDockerPuma},
+	}
+	finish := make([]func(*testing.T), len(apps))
+	for i, a := range apps {
+		finish[i] = a.launch(t)
+	}
+	for i, a := range apps {
+		t.Run(a.name, finish[i])
+	}
 }
 
-// line is one line of the test's log, for the README's table.
-func (s served) line(name string) string {
-	l := fmt.Sprintf("%s: %s, exit %d %.1fs after SIGTERM", name, s.fate, s.code, s.took.Seconds())
-	if s.fate == completed {
-		l += fmt.Sprintf(", the reply %.1fs after it", s.replyAt.Sub(s.sent).Seconds())
-	} else {
-		l += fmt.Sprintf(" (the client got %q)", s.reply)
-	}
-	if !s.appGone.IsZero() {
-		l += fmt.Sprintf(", PID 1 gone %dms after the app", s.exitAt.Sub(s.appGone).Milliseconds())
-	}
-	if s.killed {
-		l += ", SIGKILLed by the orchestrator"
-	}
-	return l
+// skipped is the verdict of an app that cannot run here.
+func skipped(why string) func(*testing.T) {
+	return func(t *testing.T) { t.Skip(why) }
 }
 
-// runStack starts every case at once, each in its own directory with its
-// own port, and stops each when its work is in flight. They spend their time
-// waiting, not on the CPU, so the whole takes one stop's length, not the sum.
-func runStack(t *testing.T, app stackApp, cases []stackCase) ([]served, []*run) {
+// launchStack starts every case, each in its own directory with its own
+// port, and stops each when its work is in flight; the function it returns
+// waits for them and gives the verdicts.
+func launchStack(t *testing.T, app stackApp, cases []stackCase, extra func(*testing.T, stackCase, served, *run)) func(*testing.T) {
 	t.Helper()
 	results := make([]served, len(cases))
 	runs := make([]*run, len(cases))
@@ -161,8 +166,10 @@ func runStack(t *testing.T, app stackApp, cases []stackCase) ([]served, []*run) 
 		a.exits = app.exits && c.init == "" // under another init the kernel kills the app after PID 1
 		go func() { defer wg.Done(); results[i] = stackDeploy(a, r, work{port, dir, o.env, r.done}) }()
 	}
-	wg.Wait()
-	return results, runs
+	return func(t *testing.T) {
+		wg.Wait()
+		judge(t, cases, results, runs, extra)
+	}
 }
 
 // stackDeploy waits for the app, starts the work, and 1 s into it acts as
@@ -256,127 +263,15 @@ func stillUp(r *run, deadline time.Time, what string) error {
 	return nil
 }
 
-// refusedAfter tries new connections from the stop on, until one is refused
-// or the work in flight has its reply; it returns when, after the stop, the
-// first was refused, 0 if none was.
-func refusedAfter[T any](port int, sent time.Time, replied chan T) time.Duration {
-	for {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return time.Since(sent)
-		}
-		if c != nil {
-			c.Close()
-		}
-		select {
-		case res := <-replied:
-			replied <- res
-			return 0
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// watchApp holds a pidfd on each process of the case but PID 1 (they carry
-// its marks directory in their environment or their arguments) and returns a function that
-// tells when the last of them ended. Exits are events, not polls: the
-// measure of "PID 1 exits within a second of the app" is honest.
-func watchApp(dir string, pid1 int) func() time.Time {
-	var mu sync.Mutex
-	var last time.Time
-	var wg sync.WaitGroup
-	token := []byte("STACK_MARKS=" + dir + "\x00")
-	names, _ := os.ReadDir("/proc")
-	for _, n := range names {
-		pid, err := strconv.Atoi(n.Name())
-		if err != nil || pid == pid1 {
-			continue
-		}
-		// A server that sets its process title may overwrite its environ
-		// (nginx does); its title still names the directory it was given.
-		env, _ := os.ReadFile("/proc/" + n.Name() + "/environ")
-		argv, _ := os.ReadFile("/proc/" + n.Name() + "/cmdline")
-		if !strings.Contains(string(env), string(token)) && !strings.Contains(string(argv), dir) {
-			continue
-		}
-		fd, err := unix.PidfdOpen(pid, 0)
-		if err != nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer unix.Close(fd)
-			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-			for {
-				if _, err := unix.Poll(fds, -1); err != unix.EINTR {
-					break
-				}
-			}
-			at := time.Now()
-			mu.Lock()
-			if at.After(last) {
-				last = at
-			}
-			mu.Unlock()
-		}()
-	}
-	return func() time.Time {
-		wg.Wait() // PID 1 is gone: so is every process of its namespace
-		return last
-	}
-}
-
-// judge turns each case's result into a subtest: the work's fate, and for
-// ginit a clean stop (no SIGKILL by anyone, its exit code).
-func judge(t *testing.T, cases []stackCase, results []served, runs []*run, extra func(*testing.T, stackCase, served, *run)) {
-	t.Helper()
-	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s, r := results[i], runs[i]
-			if s.err == errSkip {
-				t.Skipf("SKIP: no %s (Debian's %s; `make deps` installs it)", c.init, strings.TrimSuffix(c.init, "-static"))
-			}
-			if s.err != nil {
-				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", s.err, r.stdout(), r.stderr())
-			}
-			t.Log(s.line(c.name))
-			if c.want != "" && s.fate != c.want {
-				t.Errorf("the work was %s, want %s (the client got %q)", s.fate, c.want, s.reply)
-			}
-			if s.fate == completed && s.replyAt.Sub(s.sent) < oldBound {
-				t.Errorf("the work needed only %v after SIGTERM, less than the %v this test must exceed", s.replyAt.Sub(s.sent), oldBound)
-			}
-			if c.init == "" {
-				if s.killed {
-					t.Errorf("the orchestrator had to SIGKILL ginit at %v", orchestratorDeadline)
-				}
-				if c.code >= 0 && s.code != c.code {
-					t.Errorf("exit %d, want %d", s.code, c.code)
-				}
-				if strings.Contains(r.stderr(), "sent SIGKILL") {
-					t.Errorf("ginit SIGKILLed a process")
-				}
-			}
-			if extra != nil {
-				extra(t, c, s, r)
-			}
-			if t.Failed() {
-				t.Logf("stdout:\n%s\nstderr (the init's and the app's):\n%s", r.stdout(), r.stderr())
-			}
-		})
-	}
-}
-
-// needStack skips the test unless each command is installed: pairs of
-// command and Debian package.
-func needStack(t *testing.T, pairs ...string) {
-	t.Helper()
+// missing names the first command that is not installed, and its Debian
+// package, as a skip reason; "" when all are: pairs of command and package.
+func missing(pairs ...string) string {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if _, err := exec.LookPath(pairs[i]); err != nil {
-			t.Skipf("SKIP: no %s (Debian's %s; `make deps` installs it)", pairs[i], pairs[i+1])
+			return fmt.Sprintf("SKIP: no %s (Debian's %s; `make deps` installs it)", pairs[i], pairs[i+1])
 		}
 	}
+	return ""
 }
 
 // testdata is an app's directory under integration/testdata.

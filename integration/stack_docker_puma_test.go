@@ -90,20 +90,20 @@ func buildPumaImage() {
 	pumaImage = tag
 }
 
-// TestHeavyStackDockerPuma: `docker stop -t 30` of Puma behind bash
-// startup.sh, with a 12 s request in flight: saved with ginit as the
+// launchDockerPuma (TestHeavyStack): `docker stop -t 30` of Puma behind
+// bash startup.sh, with a 12 s request in flight: saved with ginit as the
 // ENTRYPOINT, lost under `docker run --init`.
-func TestHeavyStackDockerPuma(t *testing.T) {
-	needStack(t, "puma", "puma", "bash", "bash", "dash", "dash")
+func launchDockerPuma(t *testing.T) func(*testing.T) {
+	if why := missing("puma", "puma", "bash", "bash", "dash", "dash"); why != "" {
+		return skipped(why)
+	}
 	pumaImageOnce.Do(buildPumaImage)
 	if pumaNoDocker {
-		t.Skipf("SKIP: %s", pumaImageErr)
+		return skipped("SKIP: " + pumaImageErr)
 	}
 	if pumaImage == "" {
-		t.Fatalf("building the Puma image: %s", pumaImageErr)
+		return func(t *testing.T) { t.Fatalf("building the Puma image: %s", pumaImageErr) }
 	}
-	t.Logf("image %s built in %.1fs", pumaImage, pumaImageTook.Seconds())
-	t.Parallel()
 	cases := []struct {
 		name string
 		run  []string // docker run's options
@@ -126,28 +126,31 @@ func TestHeavyStackDockerPuma(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); results[i] = dockerStop(names[i], work{port: port, dir: dir}) }()
 	}
-	wg.Wait()
-	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s := results[i]
-			logs, _ := exec.Command("docker", "logs", names[i]).CombinedOutput()
-			if s.err != nil {
-				t.Fatalf("%v\ndocker logs:\n%s", s.err, logs)
-			}
-			t.Log(s.line(c.name))
-			if s.fate != c.want {
-				t.Errorf("the request was %s, want %s (the client got %q)", s.fate, c.want, s.reply)
-			}
-			if c.code >= 0 && s.code != c.code {
-				t.Errorf("exit code %d, want %d", s.code, c.code)
-			}
-			if c.want == completed && s.killed {
-				t.Errorf("docker stop took %v: it had to SIGKILL the container", s.took)
-			}
-			if t.Failed() {
-				t.Logf("docker logs:\n%s", logs)
-			}
-		})
+	return func(t *testing.T) {
+		t.Logf("image %s built in %.1fs", pumaImage, pumaImageTook.Seconds())
+		wg.Wait()
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				s := results[i]
+				logs, _ := exec.Command("docker", "logs", names[i]).CombinedOutput()
+				if s.err != nil {
+					t.Fatalf("%v\ndocker logs:\n%s", s.err, logs)
+				}
+				t.Log(s.line(c.name))
+				if s.fate != c.want {
+					t.Errorf("the request was %s, want %s (the client got %q)", s.fate, c.want, s.reply)
+				}
+				if c.code >= 0 && s.code != c.code {
+					t.Errorf("exit code %d, want %d", s.code, c.code)
+				}
+				if c.want == completed && s.killed {
+					t.Errorf("docker stop took %v: it had to SIGKILL the container", s.took)
+				}
+				if t.Failed() {
+					t.Logf("docker logs:\n%s", logs)
+				}
+			})
+		}
 	}
 }
 

@@ -8,11 +8,12 @@ import (
 	"testing"
 )
 
-// TestHeavyStackGunicorn: the in-flight request completes under ginit, and
-// is cut under every anchor.
-func TestHeavyStackGunicorn(t *testing.T) {
-	needStack(t, "gunicorn", "gunicorn", "bash", "bash")
-	t.Parallel()
+// launchGunicorn (TestHeavyStack): the in-flight request completes under
+// ginit, and is cut under every anchor.
+func launchGunicorn(t *testing.T) func(*testing.T) {
+	if why := missing("gunicorn", "gunicorn", "bash", "bash"); why != "" {
+		return skipped(why)
+	}
 	bash := []string{"bash", filepath.Join(testdata("gunicorn"), "startup.sh")}
 	cases := []stackCase{
 		// gunicorn's arbiter exits 0 after a graceful stop; bash died of SIGTERM.
@@ -25,6 +26,5 @@ func TestHeavyStackGunicorn(t *testing.T) {
 		cases[i].name = "gunicorn, " + cases[i].name
 	}
 	app := stackApp{ready: listening, request: slowGet, reply: slept}
-	results, runs := runStack(t, app, cases)
-	judge(t, cases, results, runs, nil)
+	return launchStack(t, app, cases, nil)
 }

@@ -10,6 +10,7 @@ package integration
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -33,9 +34,16 @@ const (
 	trafficEvery = 20 * time.Millisecond
 )
 
-// haproxy runs one balancer for A and B and returns its port and the path
-// of its admin socket.
-func haproxy(t *testing.T, dir string, a, b int) (int, string) {
+// balancer is one haproxy.
+type balancer struct {
+	port int
+	sock string        // its admin socket
+	done chan struct{} // closed when it has exited
+	out  *bytes.Buffer // what it said, read once done is closed
+}
+
+// haproxy runs one balancer for A and B.
+func haproxy(t *testing.T, dir string, a, b int) *balancer {
 	t.Helper()
 	port, sock := freePort(t), filepath.Join(dir, "admin.sock")
 	cfg := fmt.Sprintf(`global
@@ -59,12 +67,15 @@ backend be
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	lb := &balancer{port: port, sock: sock, done: make(chan struct{}), out: &bytes.Buffer{}}
 	cmd := exec.Command("haproxy", "-db", "-f", path)
+	cmd.Stdout, cmd.Stderr = lb.out, lb.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return port, sock
+	go func() { cmd.Wait(); close(lb.done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-lb.done })
+	return lb
 }
 
 // haproxyCmd sends one command to haproxy's runtime API.
@@ -94,14 +105,15 @@ type rolled struct {
 	err         error
 }
 
-// roll runs A and B under init, the balancer and the traffic, and stops A.
-func roll(t *testing.T, init string, args []string) (res rolled) {
+// launchRoll starts A and B under init and the balancer; the function it
+// returns runs the traffic and the rolling stop, on a goroutine of its own.
+func launchRoll(t *testing.T, init string, args []string) func() rolled {
 	t.Helper()
 	o := opts{args: args, mount: true}
 	if init != "" {
 		path, err := exec.LookPath(init)
 		if err != nil {
-			return rolled{err: errSkip}
+			return func() rolled { return rolled{err: errSkip} }
 		}
 		o.init = path
 	}
@@ -113,10 +125,22 @@ func roll(t *testing.T, init string, args []string) (res rolled) {
 		o.env = []string{"STACK_MARKS=" + dir, "PORT=" + strconv.Itoa(ports[i]), "PUMA_WORKERS=0"}
 		backends[i] = start(t, o)
 	}
-	port, sock := haproxy(t, stackDir(t), ports[0], ports[1])
+	lb := haproxy(t, stackDir(t), ports[0], ports[1])
+	return func() rolled { return roll(backends, ports, lb) }
+}
+
+// roll waits for the backends and the balancer, runs the traffic, and
+// stops A; the balancer learns of it balancerLag later.
+func roll(backends [2]*run, ports [2]int, lb *balancer) (res rolled) {
+	port := lb.port
 	for deadline := time.Now().Add(stackPatience); !listening(ports[0]) || !listening(ports[1]) || !listening(port); time.Sleep(50 * time.Millisecond) {
-		for _, b := range backends {
+		for _, b := range append(backends[:], &run{done: lb.done}) {
 			if res.err = stillUp(b, deadline, "the backends and the balancer to listen"); res.err != nil {
+				select {
+				case <-lb.done:
+					res.err = fmt.Errorf("%v; haproxy said: %s", res.err, lb.out)
+				default:
+				}
 				return res
 			}
 		}
@@ -137,16 +161,17 @@ func roll(t *testing.T, init string, args []string) (res rolled) {
 				resp.Body.Close()
 			}
 			mu.Lock()
-			if good {
+			switch {
+			case good:
 				res.ok++
-			} else if !sent.IsZero() {
+			case sent.IsZero():
+				res.failed++ // before the stop: the stack is broken, and the verdict says so
+			default:
 				res.failed++
 				if res.first == 0 {
 					res.first = time.Since(sent)
 				}
 				res.last = time.Since(sent)
-			} else {
-				res.failed++ // before the stop: the stack is broken, and the test says so
 			}
 			mu.Unlock()
 			select {
@@ -160,31 +185,39 @@ func roll(t *testing.T, init string, args []string) (res rolled) {
 	mu.Lock()
 	sent = time.Now()
 	mu.Unlock()
-	a.signal(syscall.SIGTERM)
-	exited := make(chan time.Time, 1)
-	go func() { <-a.done; exited <- time.Now() }()
-	time.Sleep(balancerLag) // the balancer learns late: time is the subject
-	if res.err = haproxyCmd(sock, "disable server be/a"); res.err != nil {
+	if res.err = a.cmd.Process.Signal(syscall.SIGTERM); res.err != nil {
 		close(stop)
 		wg.Wait()
 		return res
 	}
-	res.code = a.wait()
-	res.took = (<-exited).Sub(sent)
+	exited := make(chan time.Time, 1)
+	go func() { <-a.done; exited <- time.Now() }()
+	time.Sleep(balancerLag) // the balancer learns late: time is the subject
+	res.err = haproxyCmd(lb.sock, "disable server be/a")
+	var at time.Time
+	select {
+	case at = <-exited:
+	case <-time.After(orchestratorDeadline):
+		if res.err == nil {
+			res.err = fmt.Errorf("backend A still running %v after SIGTERM", orchestratorDeadline)
+		}
+	}
+	res.took, res.code = at.Sub(sent), a.code
 	time.Sleep(time.Second) // traffic after A is gone, all of it to B
 	close(stop)
 	wg.Wait()
-	backends[1].signal(syscall.SIGTERM)
-	backends[1].wait()
+	backends[1].cmd.Process.Signal(syscall.SIGTERM)
+	<-backends[1].done // bounded: the test's cleanup kills it if it hangs
 	return res
 }
 
-// TestHeavyStackRollingStop: with --stop-delay longer than the balancer's
-// lag, no request fails; without it, under ginit as under tini, those
-// routed to A in the lag do.
-func TestHeavyStackRollingStop(t *testing.T) {
-	needStack(t, "haproxy", "haproxy", "puma", "puma", "bash", "bash")
-	t.Parallel()
+// launchRollingStop (TestHeavyStack): with --stop-delay longer than the
+// balancer's lag, no request fails; without it, under ginit as under tini,
+// those routed to A in the lag do.
+func launchRollingStop(t *testing.T) func(*testing.T) {
+	if why := missing("haproxy", "haproxy", "puma", "puma", "bash", "bash"); why != "" {
+		return skipped(why)
+	}
 	bash := []string{"bash", filepath.Join(testdata("puma"), "startup.sh")}
 	cases := []struct {
 		name, init string
@@ -198,33 +231,36 @@ func TestHeavyStackRollingStop(t *testing.T) {
 	results := make([]rolled, len(cases))
 	var wg sync.WaitGroup
 	for i, c := range cases {
+		rollIt := launchRoll(t, c.init, c.args)
 		wg.Add(1)
-		go func() { defer wg.Done(); results[i] = roll(t, c.init, c.args) }()
+		go func() { defer wg.Done(); results[i] = rollIt() }()
 	}
-	wg.Wait()
-	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := results[i]
-			if r.err == errSkip {
-				t.Skipf("SKIP: no %s (Debian's tini; `make deps` installs it)", c.init)
-			}
-			if r.err != nil {
-				t.Fatal(r.err)
-			}
-			t.Logf("rolling stop, %s, balancer %v late: %d of %d requests failed (from %.1fs to %.1fs after SIGTERM); A exit %d %.1fs after SIGTERM",
-				c.name, balancerLag, r.failed, r.ok+r.failed, r.first.Seconds(), r.last.Seconds(), r.code, r.took.Seconds())
-			if c.fails && r.failed == 0 {
-				t.Errorf("no request failed: the balancer's lag was not felt, so the test proves nothing")
-			}
-			if !c.fails && r.failed > 0 {
-				t.Errorf("%d requests failed", r.failed)
-			}
-			if c.init == "" && r.code != 143 {
-				t.Errorf("A's ginit exit %d, want 143", r.code)
-			}
-			if !c.fails && r.took < stopDelay {
-				t.Errorf("A stopped %v after SIGTERM, before the %v stop delay", r.took, stopDelay)
-			}
-		})
+	return func(t *testing.T) {
+		wg.Wait()
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				r := results[i]
+				if r.err == errSkip {
+					t.Skipf("SKIP: no %s (Debian's tini; `make deps` installs it)", c.init)
+				}
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				t.Logf("rolling stop, %s, balancer %v late: %d of %d requests failed (from %.1fs to %.1fs after SIGTERM); A exit %d %.1fs after SIGTERM",
+					c.name, balancerLag, r.failed, r.ok+r.failed, r.first.Seconds(), r.last.Seconds(), r.code, r.took.Seconds())
+				if c.fails && r.failed == 0 {
+					t.Errorf("no request failed: the balancer's lag was not felt, so the test proves nothing")
+				}
+				if !c.fails && r.failed > 0 {
+					t.Errorf("%d requests failed", r.failed)
+				}
+				if c.init == "" && r.code != 143 {
+					t.Errorf("A's ginit exit %d, want 143", r.code)
+				}
+				if !c.fails && r.took < stopDelay {
+					t.Errorf("A stopped %v after SIGTERM, before the %v stop delay", r.took, stopDelay)
+				}
+			})
+		}
 	}
 }

@@ -55,12 +55,13 @@ func proxiedGet(w work) (string, error) {
 	return resp.Status + " " + string(b), err
 }
 
-// TestHeavyStackNginx: with -r TERM:QUIT the proxied request in flight
-// completes and ginit exits within a second of nginx; under the anchors
-// (SIGTERM, nginx's fast stop, or none at all) it is cut.
-func TestHeavyStackNginx(t *testing.T) {
-	needStack(t, "nginx", "nginx", "bash", "bash")
-	t.Parallel()
+// launchNginx (TestHeavyStack): with -r TERM:QUIT the proxied request in
+// flight completes and ginit exits within a second of nginx; under the
+// anchors (SIGTERM, nginx's fast stop, or none at all) it is cut.
+func launchNginx(t *testing.T) func(*testing.T) {
+	if why := missing("nginx", "nginx", "bash", "bash"); why != "" {
+		return skipped(why)
+	}
 	env := []string{"BACKEND_PORT=" + strconv.Itoa(slowBackend(t))}
 	bash := []string{"bash", filepath.Join(testdata("nginx"), "startup.sh")}
 	quit := []string{"-r", "TERM:QUIT"}
@@ -80,8 +81,7 @@ func TestHeavyStackNginx(t *testing.T) {
 		cases[i].env = env
 	}
 	app := stackApp{ready: listening, request: proxiedGet, reply: slept, exits: true}
-	results, runs := runStack(t, app, cases)
-	judge(t, cases, results, runs, func(t *testing.T, c stackCase, s served, r *run) {
+	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *run) {
 		if c.init != "" || c.want != completed {
 			return
 		}

@@ -50,16 +50,17 @@ func pumaCases(mode string) []stackCase {
 	return cases
 }
 
-// TestHeavyStackPuma: the in-flight request gets its full response under
-// ginit, new connections are refused once the stop began, and ginit exits
-// within a second of Puma; under every anchor the request is cut.
-func TestHeavyStackPuma(t *testing.T) {
-	needStack(t, "puma", "puma", "bash", "bash", "dash", "dash")
-	t.Parallel()
+// launchPuma (TestHeavyStack): the in-flight request gets its full
+// response under ginit, new connections are refused once the stop began,
+// and ginit exits within a second of Puma; under every anchor the request
+// is cut.
+func launchPuma(t *testing.T) func(*testing.T) {
+	if why := missing("puma", "puma", "bash", "bash", "dash", "dash"); why != "" {
+		return skipped(why)
+	}
 	cases := append(pumaCases("single"), pumaCases("cluster")...)
 	app := stackApp{ready: listening, request: slowGet, reply: slept, probe: true, exits: true}
-	results, runs := runStack(t, app, cases)
-	judge(t, cases, results, runs, func(t *testing.T, c stackCase, s served, r *run) {
+	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *run) {
 		if c.init != "" {
 			return
 		}
