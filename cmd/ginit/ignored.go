@@ -36,11 +36,11 @@ func (s *supervisor) passIgnored(listed []proctab.Proc) {
 	}
 	var sent []proctab.Proc
 	for _, k := range s.stop.kids {
-		h, ok := s.view.Hold(k)
-		if !ok || s.signalled[k.ID()] {
-			if ok {
-				h.Close()
-			}
+		if s.signalled[k.ID()] {
+			continue
+		}
+		h, ok := s.view.Hold(k) // by pidfd: a pid reused since the listing is not signalled
+		if !ok {
 			continue
 		}
 		s.signalled[k.ID()] = true
@@ -54,7 +54,7 @@ func (s *supervisor) passIgnored(listed []proctab.Proc) {
 	name := signals.Name(s.stop.sig)
 	fs := []field{str("signal", name), num("pid", s.child), str("cmd", s.childComm)}
 	if len(sent) == 0 {
-		s.log.warn("stop", "the main child ignores "+name+" and has no child to deliver it to; it will not stop", fs...)
+		s.log.warn("stop", "the main child ignores "+name+" and has no child to deliver it to; only a deadline will stop it", fs...)
 		return
 	}
 	s.log.report("stop", "the main child ignores "+name+"; delivered it to the processes below it",
