@@ -18,11 +18,18 @@ print-ldflags:
 	@echo '$(LDFLAGS)'
 
 # Everything the tests need on a fresh Debian machine: COMMAND:PACKAGE
-# pairs, installed when the command is missing, and said so first.
+# pairs, installed when the command is missing, and said so first. A
+# COMMAND that is an absolute path is a file the package installs (a
+# Python module for /usr/bin/python3). The real-stack
+# tests (integration/stack_*_test.go) need Puma, gunicorn, Celery with
+# Redis, a gRPC server, nginx and haproxy.
 deps:
 	@missing=; for p in busybox:busybox-static strace:strace tini:tini tini-static:tini dumb-init:dumb-init catatonit:catatonit \
-		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg; do \
-		command -v $${p%%:*} >/dev/null || missing="$$missing $${p#*:}"; done; \
+		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg \
+		puma:puma rackup:ruby-rack gunicorn:gunicorn celery:celery \
+		/usr/lib/python3/dist-packages/redis:python3-redis /usr/lib/python3/dist-packages/grpc:python3-grpcio \
+		nginx:nginx haproxy:haproxy; do \
+		{ command -v $${p%%:*} || test -e $${p%%:*}; } >/dev/null || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "make deps: installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "make deps: the Debian packages the tests use are installed"; fi

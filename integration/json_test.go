@@ -16,7 +16,7 @@ import (
 var jsonEvents = map[string][]string{
 	"start":      {"pid", "cmd", "argv"},
 	"setup":      {"pid", "verbosity", "error"},
-	"stop":       {"signal", "received", "at", "grace_ms", "deadline", "delayed_ms", "held", "to", "pid", "cmd", "error", "program"},
+	"stop":       {"signal", "received", "at", "grace_ms", "deadline", "delayed_ms", "held", "to", "pid", "cmd", "error", "program", "sent_to"},
 	"delay":      {"signal", "received", "at", "grace_ms", "deadline", "delay_ms", "until", "delayed_ms"},
 	"repeat":     {"signal"},
 	"forward":    {"signal", "received", "to", "pid", "error"},

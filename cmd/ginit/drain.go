@@ -177,7 +177,10 @@ func (s *supervisor) drainBlind(why error) {
 
 // diagnoseWrapper warns when the main child died of the stop signal while
 // a child of its own never got it: a shell script that ran the app without
-// exec. Under tini or dumb-init that app is SIGKILLed mid-job.
+// exec. Under tini or dumb-init that app is SIGKILLed mid-job. The fix it
+// names is exec: -g has a cost the warning must state (Celery's pool
+// workers get SIGTERM from ginit and abandon their tasks), and what ginit
+// sends next is named, not called graceful (SIGTERM is nginx's fast stop).
 func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
 	if !s.stop.begun() || !diedOf(s.childStatus, s.stop.sig) {
 		return
@@ -191,8 +194,9 @@ func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
 			continue
 		}
 		s.log.warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
-			"ginit stops that child gracefully, another init would leave it to be SIGKILLed mid-job; "+
-			"fix: exec the app from the script (exec app ...), or run ginit with -g",
+			"ginit sends that child "+signals.Name(s.drain.sig)+" now and waits for it, another init would leave it to be SIGKILLed mid-job; "+
+			"fix: exec the app from the script (exec app ...); -g also reaches it, but signals every process of the group "+
+			"directly: a pre-forking server's workers (Celery's pool) may die mid-task",
 			num("wrapper_pid", s.child), str("wrapper_cmd", s.childComm), num("pid", k.Pid), str("cmd", k.Comm))
 	}
 }

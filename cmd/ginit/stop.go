@@ -60,7 +60,8 @@ func (s *supervisor) deliverStop(msg string, extra ...field) {
 	fs := append(s.stopFields(), extra...)
 	// Who is about to get the signal, and who is the child's own child (a
 	// wrapper's app), is known only now: read it before sending.
-	if procs, err := s.list(); err == nil {
+	procs, err := s.list()
+	if err == nil {
 		for _, p := range procs {
 			if p.PPid == s.child {
 				s.stop.kids = append(s.stop.kids, p)
@@ -83,6 +84,7 @@ func (s *supervisor) deliverStop(msg string, extra ...field) {
 		s.log.warn("stop", "cannot send SIGCONT after the stop signal", str("to", to), str("error", err.Error()))
 	}
 	s.log.report("stop", msg, append(fs, str("to", to), num("pid", s.child), str("cmd", s.childComm))...)
+	s.passIgnored(procs) // bash ignores SIGQUIT: -r TERM:QUIT must still reach the app
 }
 
 // forward passes a signal to the child, or to its process group with -g.

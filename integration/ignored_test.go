@@ -1,0 +1,76 @@
+package integration
+
+import (
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The stop signal after -r goes to a main child that ignores it: bash
+// ignores SIGQUIT in every mode, so -r TERM:QUIT behind a wrapper script
+// (the README's advice for nginx) must still reach the app, at once and
+// once, not when the orchestrator's SIGKILL ends it all.
+func TestStopSignalIgnoredByWrapper(t *testing.T) {
+	t.Parallel()
+	app := strings.Join(helper("record", "QUIT", "0"), " ")
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		group bool
+	}{
+		// "; true": bash would exec a lone command of -c itself.
+		{"bash", []string{"-r", "TERM:QUIT", "--", "bash", "-c", app + "; true"}, false},
+		{"trap '' QUIT", []string{"-r", "TERM:QUIT", "--", "sh", "-c", "trap '' QUIT; " + app + "; true"}, false},
+		{"bash, -g", []string{"-g", "-r", "TERM:QUIT", "--", "bash", "-c", app + "; true"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := start(t, opts{args: tc.args, mount: true})
+			r.expect("ready pid=")
+			r.signal(syscall.SIGTERM)
+			r.expect("got SIGQUIT")
+			if code := r.wait(); code != 0 {
+				t.Errorf("exit %d, want 0 (the shell's, after the app stopped)", code)
+			}
+			if n := strings.Count(r.stdout(), "got SIGQUIT"); n != 1 {
+				t.Errorf("the app got SIGQUIT %d times, want once:\n%s", n, r.stdout())
+			}
+			stderr := r.stderr()
+			said := strings.Contains(stderr, "the main child ignores SIGQUIT; delivered it to the processes below it")
+			if said == tc.group {
+				t.Errorf("the line on the ignored signal shown: %v, want %v (with -g the group has it):\n%s", said, !tc.group, stderr)
+			}
+			if !tc.group && !strings.Contains(stderr, "sent_to=") {
+				t.Errorf("the line does not name who got the signal:\n%s", stderr)
+			}
+			if strings.Contains(stderr, wrapperWarning) {
+				t.Errorf("a wrapper warning, although the app had the signal:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// A main child that blocks the stop signal takes it when it chooses: tini
+// blocks every signal and reads them with sigtimedwait, then forwards them.
+// ginit must not pass the signal below it as well: the app would get two.
+func TestStopSignalBlockedByInit(t *testing.T) {
+	t.Parallel()
+	tini, err := exec.LookPath("tini-static")
+	if err != nil {
+		t.Skip("SKIP: no tini-static (Debian's tini; `make deps` installs it)")
+	}
+	r := start(t, opts{args: append([]string{"--", tini, "--"}, helper("record", "TERM", "0")...), mount: true})
+	r.expect("ready pid=")
+	r.signal(syscall.SIGTERM)
+	r.expect("got SIGTERM")
+	if code := r.wait(); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if n := strings.Count(r.stdout(), "got SIGTERM"); n != 1 {
+		t.Errorf("the app got SIGTERM %d times, want once:\n%s", n, r.stdout())
+	}
+	if strings.Contains(r.stderr(), "the main child ignores") {
+		t.Errorf("a blocked signal taken for an ignored one:\n%s", r.stderr())
+	}
+}

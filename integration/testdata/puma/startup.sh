@@ -1,0 +1,6 @@
+#!/bin/bash
+# The wrapper of issue 19: set-up, then the server on the last line
+# WITHOUT exec, so bash stays in between and gets the init's SIGTERM.
+cd "$(dirname "$0")"
+echo "startup.sh: starting puma"
+puma -C ./puma.rb ./config.ru
