@@ -11,8 +11,10 @@ export CGO_ENABLED := 0
 
 .PHONY: build test demo deps print-ldflags
 
+# -buildvcs=false, as the release builds: without it a build in a clone
+# also records the commit's time and a dirty flag, and its bytes differ.
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(OUT) ./cmd/ginit
+	$(GO) build -trimpath -buildvcs=false -ldflags '$(LDFLAGS)' -o $(OUT) ./cmd/ginit
 
 print-ldflags:
 	@echo '$(LDFLAGS)'
