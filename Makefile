@@ -1,4 +1,4 @@
-# ginit: make build | test | demo | bench | lint | fuzz | release | deb | image
+# ginit: make build | test | demo | bench | lint | fuzz | race | release | image | deps
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
@@ -20,15 +20,21 @@ print-ldflags:
 	@echo '$(LDFLAGS)'
 
 # Everything the tests need on a fresh Debian machine: COMMAND:PACKAGE
-# pairs, installed when the command is missing, and said so first.
+# pairs, installed when the command is missing, and said so first. Then
+# the Go modules: x/sys for ginit, and GoReleaser, which go.mod does not
+# list (ginit's one dependency stays x/sys): `go run` downloads and
+# builds it once (a few minutes on a fresh machine), then the build cache
+# keeps it.
 deps:
 	@missing=; for p in busybox:busybox-static strace:strace tini:tini tini-static:tini dumb-init:dumb-init catatonit:catatonit \
-		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg; do \
+		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg rpm:rpm; do \
 		command -v $${p%%:*} >/dev/null || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "make deps: installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "make deps: the Debian packages the tests use are installed"; fi
 	@echo "make deps: go mod download (golang.org/x/sys)"; $(GO) mod download
+	@echo "make deps: go run $(GORELEASER_MOD)@$(GORELEASER_VERSION) (downloaded and built once)"; \
+		$(GORELEASER) --version >/dev/null
 
 # Two passes: every test but the heavy ones, then the heavy ones (named
 # TestHeavy...: the orphan storm and other stress, all 256 exit codes, the
@@ -69,32 +75,34 @@ lint:
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
-# Static binaries for every platform ginit ships on, Debian packages for
-# amd64 and arm64, and their SHA-256 sums. -trimpath and -buildvcs=false
-# with the version stamped from git make two builds of one commit
-# byte-identical; deb.sh does the same for the packages.
-PLATFORMS := amd64 arm64 armv7 386 ppc64le s390x
-DEB_PLATFORMS := amd64 arm64
-DIST ?= dist
+# The release: .goreleaser.yaml, run by GoReleaser through the go command
+# (pinned; the forge's workflow pins the same version). For linux amd64,
+# arm64, armv7, 386, ppc64le and s390x, in dist/: the static binaries
+# (dist/ginit_linux_ARCH*/ginit, published as ginit-linux-ARCH), each the
+# bytes `make build` makes for that architecture; .tar.gz archives; .deb,
+# .rpm and .apk packages; SHA256SUMS over all of them. A snapshot: nothing
+# is published. Two runs of one commit are byte-identical: every time stamp
+# is the commit's.
+GORELEASER_MOD := github.com/goreleaser/goreleaser/v2
+GORELEASER_VERSION := v2.15.1
+GORELEASER := $(GO) run $(GORELEASER_MOD)@$(GORELEASER_VERSION)
+# What .goreleaser.yaml takes from here, so that the Makefile stays the one
+# place that says how ginit is built: the ldflags, the version (git
+# describe, without the v, for the packages' names) and the commit's time,
+# in seconds and in RFC 3339, for every time stamp in every file.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+RELEASE_ENV := GINIT_LDFLAGS='$(LDFLAGS)' GINIT_VERSION='$(VERSION:v%=%)' \
+	SOURCE_DATE_EPOCH='$(SOURCE_DATE_EPOCH)' GINIT_DATE='$(shell date -u -d @$(SOURCE_DATE_EPOCH) +%FT%TZ)'
+.PHONY: image release-env print-goreleaser
 release:
-	rm -rf $(DIST) && mkdir -p $(DIST)
-	for p in $(PLATFORMS); do \
-		arch=$$p; arm=; [ $$p = armv7 ] && arch=arm arm=7; \
-		GOOS=linux GOARCH=$$arch GOARM=$$arm $(GO) build -trimpath -buildvcs=false \
-			-ldflags '$(LDFLAGS)' -o $(DIST)/ginit-linux-$$p ./cmd/ginit || exit 1; \
-	done
-	for p in $(filter $(DEB_PLATFORMS),$(PLATFORMS)); do \
-		packaging/deb.sh $(DIST)/ginit-linux-$$p $$p $(DEBVERSION) $(DIST) >/dev/null || exit 1; done
-	cd $(DIST) && sha256sum ginit-linux-* $$(ls | grep '\.deb$$') > SHA256SUMS
+	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean
 
-# Debian's version syntax: no leading v, and ~ where git describe has -, so
-# that 0.1.0~dev sorts before 0.1.0.
-DEBVERSION ?= $(shell echo '$(VERSION)' | sed -e 's/^v//' -e 's/-/~/g')
-DEBARCH ?= $(shell dpkg --print-architecture 2>/dev/null || $(GO) env GOARCH)
-.PHONY: deb image
-# ginit_VERSION_ARCH.deb for this machine's architecture, in dist/.
-deb: build
-	packaging/deb.sh $(OUT) $(DEBARCH) $(DEBVERSION) $(DIST)
+# The same, one NAME=VALUE a line, for the forge's release job ($$GITHUB_ENV).
+release-env:
+	@for kv in $(RELEASE_ENV); do echo "$$kv"; done
+
+print-goreleaser:
+	@echo '$(GORELEASER_MOD)@$(GORELEASER_VERSION)'
 
 # The image that holds only ginit, for COPY --from=ginit /ginit /ginit.
 IMAGE ?= ginit
