@@ -1,4 +1,4 @@
-# ginit: make build | test | demo | bench | lint | fuzz | race | release | image | deps
+# ginit: make build | test | demo | bench | lint | fuzz | race | release | images | image | deps
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
@@ -82,7 +82,7 @@ race:
 # bytes `make build` makes for that architecture; .tar.gz archives; .deb,
 # .rpm and .apk packages; SHA256SUMS over all of them. A snapshot: nothing
 # is published. Two runs of one commit are byte-identical: every time stamp
-# is the commit's.
+# is the commit's. The images: make images.
 GORELEASER_MOD := github.com/goreleaser/goreleaser/v2
 GORELEASER_VERSION := v2.15.1
 GORELEASER := $(GO) run $(GORELEASER_MOD)@$(GORELEASER_VERSION)
@@ -93,7 +93,7 @@ GORELEASER := $(GO) run $(GORELEASER_MOD)@$(GORELEASER_VERSION)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 RELEASE_ENV := GINIT_LDFLAGS='$(LDFLAGS)' GINIT_VERSION='$(VERSION:v%=%)' \
 	SOURCE_DATE_EPOCH='$(SOURCE_DATE_EPOCH)' GINIT_DATE='$(shell date -u -d @$(SOURCE_DATE_EPOCH) +%FT%TZ)'
-.PHONY: image release-env print-goreleaser
+.PHONY: images image push-images release-env print-goreleaser
 release:
 	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean
 
@@ -107,7 +107,27 @@ print-goreleaser:
 # The image that holds only ginit, for COPY --from=ginit /ginit /ginit.
 IMAGE ?= ginit
 image: build
-	docker build -t $(IMAGE):latest -t $(IMAGE):$(subst +,_,$(VERSION)) --build-arg BIN=$(OUT) .
+	docker build -t $(IMAGE):latest -t $(IMAGE):$(subst +,_,$(VERSION)) .
+
+DIST ?= dist
+# One image per architecture from make release's binaries, tagged
+# IMAGE:VERSION-ARCH. A scratch image with a COPY needs no emulation, nor
+# buildx. push-images pushes them (IMAGE must name a registry) and one
+# IMAGE:VERSION manifest over all of them.
+IMAGE_ARCHS ?= amd64 arm64 armv7 386 ppc64le s390x
+IMAGE_TAG = $(IMAGE):$(subst +,_,$(VERSION))
+images:
+	@for a in $(IMAGE_ARCHS); do case $$a in \
+		amd64) d=amd64_v1 p=amd64;; arm64) d=arm64_v8.0 p=arm64;; armv7) d=arm_7 p=arm/v7;; \
+		386) d=386_sse2 p=386;; ppc64le) d=ppc64le_power8 p=ppc64le;; *) d=$$a p=$$a;; esac; \
+		ctx=$$(mktemp -d) && mkdir $$ctx/bin && cp $(DIST)/ginit_linux_$$d/ginit $$ctx/bin/ginit && \
+		docker build -q --platform linux/$$p -t $(IMAGE_TAG)-$$a -f Dockerfile $$ctx >/dev/null; \
+		status=$$?; rm -rf $$ctx; [ $$status = 0 ] || exit 1; echo $(IMAGE_TAG)-$$a; done
+
+push-images:
+	for a in $(IMAGE_ARCHS); do docker push -q $(IMAGE_TAG)-$$a || exit 1; done
+	docker manifest create --amend $(IMAGE_TAG) $(foreach a,$(IMAGE_ARCHS),$(IMAGE_TAG)-$(a))
+	docker manifest push $(IMAGE_TAG)
 
 # ginit beside tini, dumb-init and catatonit (deps installs them) and Go's
 # own floor, interleaved in one run; about two minutes. See the README, Performance.
