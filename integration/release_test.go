@@ -18,9 +18,10 @@ import (
 // fresh clone; the reproducibility test makes a second one to compare.
 var release struct {
 	once      sync.Once
-	tool      string // the goreleaser binary, built once from the pinned module
 	src, dist string // dist stays empty if the build failed
 	err       error
+	toolOnce  sync.Once
+	tool      string // the goreleaser binary, built once from the pinned module
 }
 
 // makeVar is what `make -s TARGET` prints in the repository.
@@ -34,9 +35,18 @@ func makeVar(t *testing.T, target string) string {
 }
 
 // goreleaser installs the Makefile's pinned GoReleaser into a directory of
-// its own, so that a build with a cold GOCACHE need not rebuild it. The
-// first time on a machine this downloads the module and builds it.
+// its own, once, so that a build with a cold GOCACHE need not rebuild it.
+// The first time on a machine this downloads the module and builds it.
 func goreleaser(t *testing.T) string {
+	t.Helper()
+	release.toolOnce.Do(func() { release.tool = installGoreleaser(t) })
+	if release.tool == "" {
+		t.Fatal("installing GoReleaser failed in another test")
+	}
+	return release.tool
+}
+
+func installGoreleaser(t *testing.T) string {
 	t.Helper()
 	mod := makeVar(t, "print-goreleaser")
 	dir, err := os.MkdirTemp("", "ginit-goreleaser-")
@@ -87,7 +97,7 @@ func releaseDist(t *testing.T) string {
 		t.Skip("SKIP: not a git checkout: the release stamps the commit")
 	}
 	release.once.Do(func() {
-		release.tool = goreleaser(t)
+		tool := goreleaser(t)
 		dir, err := os.MkdirTemp("", "ginit-release-")
 		if err != nil {
 			release.err = err
@@ -96,7 +106,7 @@ func releaseDist(t *testing.T) string {
 		atExit = append(atExit, func() { os.RemoveAll(dir) })
 		release.src = filepath.Join(dir, "src")
 		t0 := time.Now()
-		makeRelease(t, release.tool, release.src)
+		makeRelease(t, tool, release.src)
 		release.dist = filepath.Join(release.src, "dist")
 		t.Logf("make release (all six architectures) took %v", time.Since(t0).Round(time.Second))
 	})
