@@ -1,4 +1,4 @@
-# ginit: make build | test | demo | bench | lint | fuzz | race | release | images | image | deps
+# ginit: make build | test | demo | bench | lint | fuzz | race | release | images | push-images | image | deps
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
