@@ -72,11 +72,12 @@ func installGoreleaser(t *testing.T) string {
 	return filepath.Join(dir, "goreleaser")
 }
 
-// makeRelease clones the repository to src and runs make release there
-// with GoReleaser at tool, and the environment env added.
-func makeRelease(t *testing.T, tool, src string, env ...string) {
+// makeRelease clones the repository to src with the umask given and runs
+// make release there with GoReleaser at tool, and the environment env added.
+func makeRelease(t *testing.T, tool, src, umask string, env ...string) {
 	t.Helper()
-	if out, err := exec.Command("git", "clone", "-q", rootDir, src).CombinedOutput(); err != nil {
+	clone := exec.Command("sh", "-c", `umask "$0" && exec git clone -q "$1" "$2"`, umask, rootDir, src)
+	if out, err := clone.CombinedOutput(); err != nil {
 		t.Fatalf("clone: %v: %s", err, out)
 	}
 	cmd := exec.Command("make", "-s", "release", "GORELEASER="+tool)
@@ -106,7 +107,7 @@ func releaseDist(t *testing.T) string {
 		atExit = append(atExit, func() { os.RemoveAll(dir) })
 		release.src = filepath.Join(dir, "src")
 		t0 := time.Now()
-		makeRelease(t, tool, release.src)
+		makeRelease(t, tool, release.src, "022")
 		release.dist = filepath.Join(release.src, "dist")
 		t.Logf("make release (all six architectures) took %v", time.Since(t0).Round(time.Second))
 	})
@@ -158,7 +159,7 @@ func fileSum(t *testing.T, path string) string {
 }
 
 // Two release builds of one commit, from two clones in different places
-// with separate build caches, are byte-identical: binaries, archives and
+// with different umasks and separate build caches, are byte-identical: binaries, archives and
 // packages alike, so anyone can rebuild a release and compare SHA256SUMS.
 // The binaries are also the bytes `make build` makes for that commit and
 // architecture, and say the version and commit `make build` stamps.
@@ -201,11 +202,13 @@ func TestHeavyReleaseIsReproducible(t *testing.T) {
 		t.Errorf("release binary --version %q, want %q (%v)", out, wantV, err)
 	}
 
+	// Another path, another umask (the checkout's files are group-writable),
+	// an empty build cache.
 	dir := t.TempDir()
-	src := filepath.Join(dir, "src-second") // another path
+	src := filepath.Join(dir, "src-second")
 	t0 := time.Now()
-	makeRelease(t, release.tool, src, "GOCACHE="+filepath.Join(dir, "cache"))
-	t.Logf("a second make release, with an empty build cache, took %v", time.Since(t0).Round(time.Second))
+	makeRelease(t, release.tool, src, "002", "GOCACHE="+filepath.Join(dir, "cache"))
+	t.Logf("a second make release, elsewhere, umask 002, with an empty build cache, took %v", time.Since(t0).Round(time.Second))
 	a, _ := os.ReadFile(filepath.Join(dist, "SHA256SUMS"))
 	b, _ := os.ReadFile(filepath.Join(src, "dist", "SHA256SUMS"))
 	if !bytes.Equal(a, b) {
