@@ -1,4 +1,4 @@
-# ginit: make build | test | demo | bench | lint | fuzz | release | deb | image
+# ginit: make build | test | demo | bench | lint | fuzz | race | release | images | push-images | image | deps
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
@@ -11,8 +11,10 @@ export CGO_ENABLED := 0
 
 .PHONY: build test demo deps print-ldflags
 
+# -buildvcs=false, as the release builds: without it a build in a clone
+# also records the commit's time and a dirty flag, and its bytes differ.
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(OUT) ./cmd/ginit
+	$(GO) build -trimpath -buildvcs=false -ldflags '$(LDFLAGS)' -o $(OUT) ./cmd/ginit
 
 print-ldflags:
 	@echo '$(LDFLAGS)'
@@ -20,12 +22,15 @@ print-ldflags:
 # Everything the tests need on a fresh Debian machine: COMMAND:PACKAGE
 # pairs, installed when the command is missing, and said so first. A
 # COMMAND that is an absolute path is a file the package installs (a
-# Python module for /usr/bin/python3). The real-stack
-# tests (integration/stack_*_test.go) need Puma, gunicorn, Celery with
-# Redis, a gRPC server, nginx and haproxy.
+# Python module for /usr/bin/python3). The real-stack tests
+# (integration/stack_*_test.go) need Puma, gunicorn, Celery with Redis, a
+# gRPC server, nginx and haproxy. Then the Go modules: x/sys for ginit,
+# and GoReleaser, which go.mod does not list (ginit's one dependency stays
+# x/sys): `go run` downloads and builds it once (a few minutes on a fresh
+# machine), then the build cache keeps it.
 deps:
 	@missing=; for p in busybox:busybox-static strace:strace tini:tini tini-static:tini dumb-init:dumb-init catatonit:catatonit \
-		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg \
+		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg rpm:rpm \
 		puma:puma rackup:ruby-rack gunicorn:gunicorn celery:celery \
 		/usr/lib/python3/dist-packages/redis:python3-redis /usr/lib/python3/dist-packages/grpc:python3-grpcio \
 		nginx:nginx haproxy:haproxy; do \
@@ -34,6 +39,8 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "make deps: the Debian packages the tests use are installed"; fi
 	@echo "make deps: go mod download (golang.org/x/sys)"; $(GO) mod download
+	@echo "make deps: go run $(GORELEASER_MOD)@$(GORELEASER_VERSION) (downloaded and built once)"; \
+		$(GORELEASER) --version >/dev/null
 
 # Two passes: every test but the heavy ones, then the heavy ones (named
 # TestHeavy...: the orphan storm and other stress, all 256 exit codes, the
@@ -74,37 +81,59 @@ lint:
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
 
-# Static binaries for every platform ginit ships on, Debian packages for
-# amd64 and arm64, and their SHA-256 sums. -trimpath and -buildvcs=false
-# with the version stamped from git make two builds of one commit
-# byte-identical; deb.sh does the same for the packages.
-PLATFORMS := amd64 arm64 armv7 386 ppc64le s390x
-DEB_PLATFORMS := amd64 arm64
-DIST ?= dist
+# The release: .goreleaser.yaml, run by GoReleaser through the go command
+# (pinned; the forge's workflow pins the same version). For linux amd64,
+# arm64, armv7, 386, ppc64le and s390x, in dist/: the static binaries
+# (dist/ginit_linux_ARCH*/ginit, published as ginit-linux-ARCH), each the
+# bytes `make build` makes for that architecture; .tar.gz archives; .deb,
+# .rpm and .apk packages; SHA256SUMS over all of them. A snapshot: nothing
+# is published. Two runs of one commit are byte-identical: every time stamp
+# is the commit's. The images: make images.
+GORELEASER_MOD := github.com/goreleaser/goreleaser/v2
+GORELEASER_VERSION := v2.15.1
+GORELEASER := $(GO) run $(GORELEASER_MOD)@$(GORELEASER_VERSION)
+# What .goreleaser.yaml takes from here, so that the Makefile stays the one
+# place that says how ginit is built: the ldflags, the version (git
+# describe, without the v, for the packages' names) and the commit's time,
+# in seconds and in RFC 3339, for every time stamp in every file.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+RELEASE_ENV := GINIT_LDFLAGS='$(LDFLAGS)' GINIT_VERSION='$(VERSION:v%=%)' \
+	SOURCE_DATE_EPOCH='$(SOURCE_DATE_EPOCH)' GINIT_DATE='$(shell date -u -d @$(SOURCE_DATE_EPOCH) +%FT%TZ)'
+.PHONY: images image push-images release-env print-goreleaser
 release:
-	rm -rf $(DIST) && mkdir -p $(DIST)
-	for p in $(PLATFORMS); do \
-		arch=$$p; arm=; [ $$p = armv7 ] && arch=arm arm=7; \
-		GOOS=linux GOARCH=$$arch GOARM=$$arm $(GO) build -trimpath -buildvcs=false \
-			-ldflags '$(LDFLAGS)' -o $(DIST)/ginit-linux-$$p ./cmd/ginit || exit 1; \
-	done
-	for p in $(filter $(DEB_PLATFORMS),$(PLATFORMS)); do \
-		packaging/deb.sh $(DIST)/ginit-linux-$$p $$p $(DEBVERSION) $(DIST) >/dev/null || exit 1; done
-	cd $(DIST) && sha256sum ginit-linux-* $$(ls | grep '\.deb$$') > SHA256SUMS
+	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean
 
-# Debian's version syntax: no leading v, and ~ where git describe has -, so
-# that 0.1.0~dev sorts before 0.1.0.
-DEBVERSION ?= $(shell echo '$(VERSION)' | sed -e 's/^v//' -e 's/-/~/g')
-DEBARCH ?= $(shell dpkg --print-architecture 2>/dev/null || $(GO) env GOARCH)
-.PHONY: deb image
-# ginit_VERSION_ARCH.deb for this machine's architecture, in dist/.
-deb: build
-	packaging/deb.sh $(OUT) $(DEBARCH) $(DEBVERSION) $(DIST)
+# The same, one NAME=VALUE a line, for the forge's release job ($$GITHUB_ENV).
+release-env:
+	@for kv in $(RELEASE_ENV); do echo "$$kv"; done
+
+print-goreleaser:
+	@echo '$(GORELEASER_MOD)@$(GORELEASER_VERSION)'
 
 # The image that holds only ginit, for COPY --from=ginit /ginit /ginit.
 IMAGE ?= ginit
 image: build
-	docker build -t $(IMAGE):latest -t $(IMAGE):$(subst +,_,$(VERSION)) --build-arg BIN=$(OUT) .
+	docker build -t $(IMAGE):latest -t $(IMAGE):$(subst +,_,$(VERSION)) .
+
+DIST ?= dist
+# One image per architecture from make release's binaries, tagged
+# IMAGE:VERSION-ARCH. A scratch image with a COPY needs no emulation, nor
+# buildx. push-images pushes them (IMAGE must name a registry) and one
+# IMAGE:VERSION manifest over all of them.
+IMAGE_ARCHS ?= amd64 arm64 armv7 386 ppc64le s390x
+IMAGE_TAG = $(IMAGE):$(subst +,_,$(VERSION))
+images:
+	@for a in $(IMAGE_ARCHS); do case $$a in \
+		amd64) d=amd64_v1 p=amd64;; arm64) d=arm64_v8.0 p=arm64;; armv7) d=arm_7 p=arm/v7;; \
+		386) d=386_sse2 p=386;; ppc64le) d=ppc64le_power8 p=ppc64le;; *) d=$$a p=$$a;; esac; \
+		ctx=$$(mktemp -d) && mkdir $$ctx/bin && cp $(DIST)/ginit_linux_$$d/ginit $$ctx/bin/ginit && \
+		docker build -q --platform linux/$$p -t $(IMAGE_TAG)-$$a -f Dockerfile $$ctx >/dev/null; \
+		status=$$?; rm -rf $$ctx; [ $$status = 0 ] || exit 1; echo $(IMAGE_TAG)-$$a; done
+
+push-images:
+	for a in $(IMAGE_ARCHS); do docker push -q $(IMAGE_TAG)-$$a || exit 1; done
+	docker manifest create --amend $(IMAGE_TAG) $(foreach a,$(IMAGE_ARCHS),$(IMAGE_TAG)-$(a))
+	docker manifest push $(IMAGE_TAG)
 
 # ginit beside tini, dumb-init and catatonit (deps installs them) and Go's
 # own floor, interleaved in one run; about two minutes. See the README, Performance.
