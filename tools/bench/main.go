@@ -38,6 +38,7 @@ type config struct {
 	storms         int // storms for each init
 	orphans        int // zombies in a storm
 	drains, drainN int // wide drains for each init, and orphans in one
+	early          int // early SIGTERMs for each init
 	settle, window time.Duration
 }
 
@@ -73,14 +74,14 @@ func main() {
 	flag.IntVar(&cfg.orphans, "orphans", 20000, "zombies in one storm")
 	flag.Var(&cfg.variants, "variant", "NAME=PATH: another ginit build as a column of its own, to weigh a change (repeatable)")
 	flag.IntVar(&cfg.drainN, "drain", 5000, "orphans in one wide drain")
-	flag.StringVar(&cfg.phases, "phases", "startup,idle,latency,storm,drain", "which measurements to make")
+	flag.StringVar(&cfg.phases, "phases", "startup,idle,latency,storm,drain,early", "which measurements to make")
 	flag.IntVar(&cfg.fifo, "fifo", 0, "run the bench and everything it starts under SCHED_FIFO at this priority (root only):\n"+
 		"on a machine busy with other work, every column then gets a CPU the moment it wakes, as on an idle machine")
 	flag.Parse()
-	cfg.startRounds, cfg.signals, cfg.storms, cfg.drains = 300, 1000, 5, 3
+	cfg.startRounds, cfg.signals, cfg.storms, cfg.drains, cfg.early = 300, 1000, 5, 3, 120
 	cfg.settle, cfg.window = 2*time.Second, 5*time.Second
 	if cfg.quick {
-		cfg.startRounds, cfg.signals, cfg.storms, cfg.drains = 20, 30, 1, 1
+		cfg.startRounds, cfg.signals, cfg.storms, cfg.drains, cfg.early = 20, 30, 1, 1, 20
 		if cfg.drainN == 5000 {
 			cfg.drainN = 500
 		}
@@ -168,6 +169,7 @@ func run(cfg config) error {
 		{"idle", b.phaseIdle, fmt.Sprintf("idle: memory, threads, wake-ups over %v", b.cfg.window)},
 		{"latency", b.phaseLatency, fmt.Sprintf("signal latency: %d rounds of SIGUSR1", b.cfg.signals)},
 		{"storm", b.phaseStorm, fmt.Sprintf("orphan storms: %d rounds of %d zombies", b.cfg.storms, b.cfg.orphans)},
+		{"early", b.phaseEarly, fmt.Sprintf("early signals: %d SIGTERMs spread over the first %v after execve", b.cfg.early, earlySpan)},
 		{"drain", b.phaseDrain, fmt.Sprintf("wide drains: %d rounds of %d orphans that exit within %v of SIGTERM", b.cfg.drains, b.cfg.drainN, drainSpread)},
 	}
 	for _, p := range phases {

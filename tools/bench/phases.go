@@ -20,14 +20,15 @@ type subject struct {
 	idle string // for the empty program: its blocking twin, for memory and wake-ups
 	size int64
 
-	runs                []time.Duration // start-up: whole runs of INIT -- /bin/true (or the empty program)
-	rssKB               int
-	threads             int
-	wakeups             float64
-	latency             []time.Duration
-	storms              []time.Duration
-	drainCPU, drainWall []time.Duration
-	measured            map[string]bool
+	runs                             []time.Duration // start-up: whole runs of INIT -- /bin/true (or the empty program)
+	rssKB                            int
+	threads                          int
+	wakeups                          float64
+	latency                          []time.Duration
+	storms                           []time.Duration
+	drainCPU, drainWall              []time.Duration
+	earlyTries, earlyDied, earlyLost int
+	measured                         map[string]bool
 }
 
 func (s *subject) argv(prog ...string) []string {

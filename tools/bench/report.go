@@ -55,11 +55,24 @@ func (b *bench) rows() []row {
 		{fmt.Sprintf("drain %d orphans: SIGTERM to exit", b.cfg.drainN), "drain", "tini",
 			func(s *subject) float64 { return float64(median(s.drainWall).Microseconds()) / 1000 },
 			func(v float64) string { return fmt.Sprintf("%.0f ms", v) }},
+		{"early SIGTERM: died (window)", "early", "", func(s *subject) float64 { return s.earlyWindow(s.earlyDied) },
+			func(v float64) string { return fmt.Sprintf("%.2f ms", v) }},
+		{"early SIGTERM: lost (window)", "early", "", func(s *subject) float64 { return s.earlyWindow(s.earlyLost) },
+			func(v float64) string { return fmt.Sprintf("%.2f ms", v) }},
 		{"idle wake-ups", "idle", "tini", func(s *subject) float64 { return s.wakeups },
 			func(v float64) string { return fmt.Sprintf("%.1f /s", v) }},
 		{"binary size", "size", "tini-static", func(s *subject) float64 { return float64(s.size) / 1024 },
 			func(v float64) string { return fmt.Sprintf("%.0f KiB", v) }},
 	}
+}
+
+// earlyWindow turns a count of early tries into the span they stand for:
+// each try stands for earlySpan/tries of the time after execve.
+func (s *subject) earlyWindow(n int) float64 {
+	if s.earlyTries == 0 {
+		return 0
+	}
+	return float64(n) * float64(earlySpan.Microseconds()) / 1000 / float64(s.earlyTries)
 }
 
 func usOf(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }
