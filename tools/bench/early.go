@@ -54,7 +54,7 @@ func (b *bench) phaseEarly() error {
 // and says whether PID 1 died of the Go runtime's handler (exit 2) or the
 // signal was lost (the child came up and nothing ended it: the idle helper
 // says "ready" and waits; a delivered SIGTERM ends it in milliseconds, so
-// two seconds of nothing after "ready" mean lost).
+// a second of nothing after "ready" means lost).
 func earlyTry(argv []string, d time.Duration) (died, lost bool, err error) {
 	r, err := start(argv[0], argv)
 	if err != nil {
@@ -85,7 +85,7 @@ func earlyTry(argv []string, d time.Duration) (died, lost bool, err error) {
 	case <-ready:
 		select {
 		case <-done:
-		case <-time.After(2 * time.Second):
+		case <-time.After(time.Second):
 			r.cmd.Process.Kill()
 			<-done
 			return false, true, nil

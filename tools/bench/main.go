@@ -78,7 +78,7 @@ func main() {
 	flag.IntVar(&cfg.fifo, "fifo", 0, "run the bench and everything it starts under SCHED_FIFO at this priority (root only):\n"+
 		"on a machine busy with other work, every column then gets a CPU the moment it wakes, as on an idle machine")
 	flag.Parse()
-	cfg.startRounds, cfg.signals, cfg.storms, cfg.drains, cfg.early = 300, 1000, 5, 3, 120
+	cfg.startRounds, cfg.signals, cfg.storms, cfg.drains, cfg.early = 300, 1000, 5, 3, 60
 	cfg.settle, cfg.window = 2*time.Second, 5*time.Second
 	if cfg.quick {
 		cfg.startRounds, cfg.signals, cfg.storms, cfg.drains, cfg.early = 20, 30, 1, 1, 20
