@@ -175,7 +175,7 @@ func TestDescriptorLimit(t *testing.T) {
 	if !strings.Contains(stderr, "descriptor limit reached") {
 		t.Errorf("the log does not say the descriptor limit was reached")
 	}
-	if strings.Contains(stderr, "SIGKILL") {
+	if strings.Contains(stderr, "sent SIGKILL") {
 		t.Errorf("processes were SIGKILLed: some never had the stop signal")
 	}
 	if !strings.Contains(stderr, "every process has exited count=300") {
@@ -210,7 +210,7 @@ func TestSeccompRefusesPidfds(t *testing.T) {
 			if want := `handles="pid and start time (` + tc.mode + `)"`; !strings.Contains(r.stderr(), want) {
 				t.Errorf("the drain line does not say %s:\n%s", want, r.stderr())
 			}
-			if strings.Contains(r.stderr(), "SIGKILL") {
+			if strings.Contains(r.stderr(), "sent SIGKILL") {
 				t.Errorf("a SIGKILL:\n%s", r.stderr())
 			}
 		})
