@@ -79,20 +79,10 @@ func refused(err error) bool { return err == syscall.EPERM || err == syscall.ENO
 func (v *View) Hold(p Proc) (h *Handle, ok bool) {
 	h = &Handle{Proc: p, fd: -1, v: v}
 	if Pidfds() {
-		fd, err := unix.PidfdOpen(p.Pid, unix.PIDFD_NONBLOCK)
-		switch {
-		case err == syscall.ESRCH:
+		h.fd = v.pidfd(p.Pid)
+		if h.fd >= 0 && v.foreign && fdinfoPid(h.fd) != p.view {
+			h.Close() // the pid now names another process
 			return nil, false
-		case refused(err):
-			refuse("pidfd_open", err)
-		case err == nil && fd >= fdCeiling():
-			syscall.Close(fd) // the last few descriptors are for reading /proc
-		case err == nil:
-			h.fd = fd
-			if v.foreign && fdinfoPid(fd) != p.view {
-				h.Close() // the pid now names another process
-				return nil, false
-			}
 		}
 	}
 	// p is still at its pid after the pidfd was taken: the pidfd is p's.
@@ -104,28 +94,6 @@ func (v *View) Hold(p Proc) (h *Handle, ok bool) {
 	h.Proc = q
 	return h, true
 }
-
-// fdReserve is how many descriptors pidfds leave free below the limit:
-// enough for ginit to go on reading /proc, which it needs to find and
-// check the processes it holds without a pidfd.
-const fdReserve = 16
-
-// fdCeiling is the lowest descriptor number a pidfd may not take. Descriptors
-// are handed out lowest first, so a pidfd numbered this high means that
-// only the reserve is left.
-func fdCeiling() int {
-	if ceiling == 0 {
-		var lim syscall.Rlimit
-		ceiling = 1 << 30
-		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur < 1<<30 {
-			ceiling = int(lim.Cur) - fdReserve
-		}
-	}
-	return ceiling
-}
-
-// ceiling caches fdCeiling: nothing in ginit changes its limit once it runs.
-var ceiling int
 
 // Pidfd reports whether h holds a pidfd; without one, h is checked by its
 // start time and its exit is seen only by looking.
@@ -177,13 +145,7 @@ func exited(err error) error {
 // Exited reports whether every thread of the process has ended.
 func (h *Handle) Exited() bool {
 	if h.fd >= 0 {
-		fds := []unix.PollFd{{Fd: int32(h.fd), Events: unix.POLLIN}}
-		for {
-			n, err := unix.Poll(fds, 0)
-			if err != syscall.EINTR {
-				return n > 0 || err != nil
-			}
-		}
+		return exitedFD(h.fd)
 	}
 	q, ok := h.v.Refresh(h.Proc)
 	return !ok || !q.Alive()
@@ -196,3 +158,113 @@ func (h *Handle) Close() {
 		h.fd = -1
 	}
 }
+
+// ListHeld lists as List does and takes a handle on every live process
+// listed that known(pid) does not claim, reading each stat once: the pidfd
+// is taken first, and a stat read while that pidfd's process is still
+// alive can only be its own. Hold, for a process listed earlier, must read
+// the stat a second time; for a container of thousands that is the
+// costlier half of a drain's start. Outside the cases where List reads
+// every process of ginit's namespace from its own /proc, it is List and
+// Hold.
+func (v *View) ListHeld(known func(pid int) bool) ([]Proc, []*Handle, error) {
+	if !v.Whole() || v.foreign || !Pidfds() {
+		procs, err := v.List()
+		var hs []*Handle
+		for _, p := range procs {
+			if !known(p.Pid) && p.Alive() {
+				if h, ok := v.Hold(p); ok {
+					hs = append(hs, h)
+				}
+			}
+		}
+		return procs, hs, err
+	}
+	v.last = lastPid()
+	names, err := readDirNames("/proc")
+	if err != nil {
+		return nil, nil, errors.New("cannot read /proc: " + err.Error())
+	}
+	procs := make([]Proc, 0, len(names))
+	var hs []*Handle
+	for _, n := range names {
+		pid, err := strconv.Atoi(n)
+		if err != nil || pid == v.viewSelf {
+			continue
+		}
+		fd := -1
+		if !known(pid) {
+			fd = v.pidfd(pid)
+		}
+		p, ok := readStat(pid)
+		if !ok {
+			closeFD(fd)
+			continue
+		}
+		procs = append(procs, p)
+		if fd >= 0 && exitedFD(fd) {
+			closeFD(fd) // it has exited since: the stat may be another's
+			continue
+		}
+		if !known(pid) && p.Alive() {
+			hs = append(hs, &Handle{Proc: p, fd: fd, v: v})
+		}
+	}
+	return procs, hs, nil
+}
+
+// pidfd opens a pidfd for pid as Hold does, or returns -1: the process is
+// gone, pidfds have been refused, or only the descriptors' reserve is left.
+func (v *View) pidfd(pid int) int {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	switch {
+	case refused(err):
+		refuse("pidfd_open", err)
+		return -1
+	case err != nil:
+		return -1
+	case fd >= fdCeiling():
+		syscall.Close(fd)
+		return -1
+	}
+	return fd
+}
+
+func closeFD(fd int) {
+	if fd >= 0 {
+		syscall.Close(fd)
+	}
+}
+
+// exitedFD reports whether a pidfd's process has exited.
+func exitedFD(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 0)
+		if err != syscall.EINTR {
+			return n > 0 || err != nil
+		}
+	}
+}
+
+// fdReserve is how many descriptors pidfds leave free below the limit:
+// enough for ginit to go on reading /proc, which it needs to find and
+// check the processes it holds without a pidfd.
+const fdReserve = 16
+
+// fdCeiling is the lowest descriptor number a pidfd may not take.
+// Descriptors are handed out lowest first, so a pidfd numbered this high
+// means that only the reserve is left.
+func fdCeiling() int {
+	if ceiling == 0 {
+		var lim syscall.Rlimit
+		ceiling = 1 << 30
+		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur < 1<<30 {
+			ceiling = int(lim.Cur) - fdReserve
+		}
+	}
+	return ceiling
+}
+
+// ceiling caches fdCeiling: nothing in ginit changes its limit once it runs.
+var ceiling int

@@ -117,7 +117,7 @@ func TestListSeesDescendants(t *testing.T) {
 	if found != 2 {
 		t.Errorf("child %d and grandchild %d not both listed with their parents: %+v", cmd.Process.Pid, gc, procs)
 	}
-	kids, ok := v.Children()
+	kids, ok := v.Children(nil)
 	if !ok {
 		t.Skip("SKIP: no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)")
 	}

@@ -137,11 +137,37 @@ func (v *View) renumber(p *Proc) bool {
 // Children returns ginit's children as they are now, fresh from the
 // kernel's per-thread children lists: one small read per ginit thread, so
 // a drain can find what an exiting process handed to ginit without
-// reading all of /proc. ok is false when the kernel has no such lists
-// (CONFIG_PROC_CHILDREN); the caller then lists everything.
-func (v *View) Children() (kids []Proc, ok bool) {
+// reading all of /proc. A child for which known(pid) is true is left out
+// without reading its stat: the caller holds it already. ok is false when
+// the kernel has no such lists (CONFIG_PROC_CHILDREN); the caller then
+// lists everything.
+func (v *View) Children(known func(pid int) bool) (kids []Proc, ok bool) {
 	v.last = lastPid()
-	task := "/proc/" + strconv.Itoa(v.viewSelf) + "/task/"
+	return v.childrenOf(v.viewSelf, v.self, known)
+}
+
+// Family returns the process pid (in ginit's numbering) and its children:
+// those a stop signal to pid concerns, without reading all of /proc. With
+// a /proc of another namespace it lists everything instead.
+func (v *View) Family(pid int) ([]Proc, error) {
+	if v.foreign {
+		return v.List()
+	}
+	p, ok := readStat(pid)
+	if !ok {
+		return nil, nil
+	}
+	kids, ok := v.childrenOf(pid, pid, nil)
+	if !ok {
+		return v.List()
+	}
+	return append([]Proc{p}, kids...), nil
+}
+
+// childrenOf reads the children lists of viewPid's threads; pid is the
+// parent's number in ginit's namespace.
+func (v *View) childrenOf(viewPid, pid int, known func(int) bool) (kids []Proc, ok bool) {
+	task := "/proc/" + strconv.Itoa(viewPid) + "/task/"
 	tids, err := readDirNames(task)
 	if err != nil {
 		return nil, false
@@ -152,9 +178,12 @@ func (v *View) Children() (kids []Proc, ok bool) {
 			return nil, false
 		}
 		for f := range strings.FieldsSeq(string(b)) {
-			pid, _ := strconv.Atoi(f)
-			if p, ok := readStat(pid); ok && v.renumber(&p) {
-				p.PPid, p.Pgrp = v.self, v.pgrp(p)
+			n, _ := strconv.Atoi(f)
+			if known != nil && !v.foreign && known(n) {
+				continue
+			}
+			if p, ok := readStat(n); ok && v.renumber(&p) {
+				p.PPid, p.Pgrp = pid, v.pgrp(p)
 				kids = append(kids, p)
 			}
 		}

@@ -51,8 +51,8 @@ func (s *supervisor) leftOver() ([]proctab.Proc, error) {
 	if s.nothingLeft() {
 		return nil, nil // one system call, not a read of /proc
 	}
-	procs, err := s.list()
-	if err == nil && len(s.holdAll(procs)) == 0 && s.noChildren {
+	procs, fresh, err := s.listHeld()
+	if err == nil && len(fresh) == 0 && s.noChildren {
 		return nil, nil
 	}
 	return procs, err
@@ -106,7 +106,7 @@ func (s *supervisor) adopt(parents ...int) {
 	var kids []proctab.Proc
 	if s.view.Forked() {
 		var ok bool
-		if kids, ok = s.view.Children(); !ok {
+		if kids, ok = s.view.Children(func(pid int) bool { return s.held[pid] != nil }); !ok {
 			kids, _ = s.list() // no children lists in this kernel: read everything
 		}
 		s.holdAll(kids)

@@ -10,7 +10,6 @@ import (
 // holdAll takes a handle on each live process not yet held, and returns
 // those it took.
 func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
-	noFD := 0
 	for _, p := range procs {
 		if old := s.held[p.Pid]; old != nil {
 			if old.Start == p.Start {
@@ -22,10 +21,30 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 		if !p.Alive() {
 			continue
 		}
-		h, ok := s.view.Hold(p)
-		if !ok {
-			continue
+		if h, ok := s.view.Hold(p); ok {
+			fresh = append(fresh, h)
 		}
+	}
+	s.take(fresh)
+	return fresh
+}
+
+// listHeld lists every process and holds those not yet held, as list and
+// holdAll would, reading each process's stat once (proctab.ListHeld).
+func (s *supervisor) listHeld() ([]proctab.Proc, []*proctab.Handle, error) {
+	if _, err := s.openView(); err != nil {
+		return nil, nil, err
+	}
+	procs, hs, err := s.view.ListHeld(func(pid int) bool { return s.held[pid] != nil })
+	s.take(hs)
+	return procs, append(hs, s.holdAll(procs)...), err
+}
+
+// take adds handles to the held table and has the watcher report their
+// exits.
+func (s *supervisor) take(hs []*proctab.Handle) {
+	noFD := 0
+	for _, h := range hs {
 		if s.watch == nil {
 			w, err := proctab.NewWatcher()
 			if err != nil {
@@ -47,10 +66,8 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 		}
 		s.held[h.Pid] = h
 		s.kidsOf[h.PPid] = append(s.kidsOf[h.PPid], h.Pid)
-		fresh = append(fresh, h)
 	}
 	s.noteNoFD(noFD)
-	return fresh
 }
 
 // noteNoFD says, once, that processes are held without a pidfd because

@@ -60,7 +60,7 @@ func (s *supervisor) deliverStop(msg string, extra ...field) {
 	fs := append(s.stopFields(), extra...)
 	// Who is about to get the signal, and who is the child's own child (a
 	// wrapper's app), is known only now: read it before sending.
-	procs, err := s.list()
+	procs, err := s.stopTargets()
 	if err == nil {
 		for _, p := range procs {
 			if p.PPid == s.child {
@@ -85,6 +85,20 @@ func (s *supervisor) deliverStop(msg string, extra ...field) {
 	}
 	s.log.report("stop", msg, append(fs, str("to", to), num("pid", s.child), str("cmd", s.childComm))...)
 	s.passIgnored(procs) // bash ignores SIGQUIT: -r TERM:QUIT must still reach the app
+}
+
+// stopTargets lists the main child and its children, or with -g every
+// process (the group's members may be anywhere below it): not all of
+// /proc when only two generations matter, for a stop in a container of
+// thousands.
+func (s *supervisor) stopTargets() ([]proctab.Proc, error) {
+	if s.cfg.group {
+		return s.list()
+	}
+	if _, err := s.openView(); err != nil {
+		return nil, err
+	}
+	return s.view.Family(s.child)
 }
 
 // forward passes a signal to the child, or to its process group with -g.
@@ -145,8 +159,7 @@ func (s *supervisor) onChildExit(oom bool) {
 // Called again for whatever appears until nothing is left: a process that
 // keeps forking cannot outrun it for long.
 func (s *supervisor) killAll() {
-	procs, _ := s.list()
-	s.holdAll(procs)
+	s.listHeld()
 	var errs []string
 	note := func(what string, err error) {
 		if err != nil && err != syscall.ESRCH && err != proctab.ErrExited {
@@ -174,6 +187,15 @@ func (s *supervisor) killAll() {
 
 // list reads the process table, opening the view on first use.
 func (s *supervisor) list() ([]proctab.Proc, error) {
+	v, err := s.openView()
+	if err != nil {
+		return nil, err
+	}
+	return v.List()
+}
+
+// openView opens the view of /proc on first use.
+func (s *supervisor) openView() (*proctab.View, error) {
 	if s.view == nil {
 		v, err := proctab.NewView()
 		if err != nil {
@@ -181,7 +203,7 @@ func (s *supervisor) list() ([]proctab.Proc, error) {
 		}
 		s.view = v
 	}
-	return s.view.List()
+	return s.view, nil
 }
 
 // baseName is argv[0] without its directory: the child's name in logs

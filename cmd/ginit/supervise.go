@@ -292,8 +292,7 @@ func (s *supervisor) advance() {
 func (s *supervisor) recount() {
 	var fresh []*proctab.Handle
 	if !s.nothingLeft() {
-		procs, _ := s.list() // without /proc, ECHILD alone must tell
-		fresh = s.holdAll(procs)
+		_, fresh, _ = s.listHeld() // without /proc, ECHILD alone must tell
 	}
 	switch {
 	case len(fresh) > 0 && s.phase == killing:

@@ -82,7 +82,9 @@ func main() {
 	cfg.settle, cfg.window = 2*time.Second, 5*time.Second
 	if cfg.quick {
 		cfg.startRounds, cfg.signals, cfg.storms, cfg.drains, cfg.early = 20, 30, 1, 1, 20
-		if cfg.drainN == 5000 {
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["drain"] {
 			cfg.drainN = 500
 		}
 		cfg.settle, cfg.window = 300*time.Millisecond, time.Second
