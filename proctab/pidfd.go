@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ginit-dev/ginit/internal/rawfile"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -133,7 +135,7 @@ func (h *Handle) Pidfd() bool { return h.fd >= 0 }
 
 // fdinfoPid is the pid a pidfd refers to, as /proc numbers it; 0 if unknown.
 func fdinfoPid(fd int) int {
-	b, err := readFile("/proc/self/fdinfo/" + strconv.Itoa(fd))
+	b, err := rawfile.Read("/proc/self/fdinfo/" + strconv.Itoa(fd))
 	if err != nil {
 		return 0
 	}

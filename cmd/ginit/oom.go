@@ -5,6 +5,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ginit-dev/ginit/internal/rawfile"
 	"github.com/ginit-dev/ginit/reaper"
 )
 
@@ -25,7 +26,7 @@ type oomCounter struct {
 // (two small reads: /proc/self/cgroup and the counter, tens of
 // microseconds), and before the child can have grown enough to be killed.
 func newOOMCounter() *oomCounter {
-	b, _ := readSmall("/proc/self/cgroup")
+	b, _ := rawfile.Read("/proc/self/cgroup")
 	for _, try := range oomFiles(string(b)) {
 		if n, ok := readOOMKills(try); ok {
 			return &oomCounter{path: try, base: n}
@@ -70,7 +71,7 @@ func hasController(list, name string) bool {
 
 // readOOMKills reads the "oom_kill N" line of a counter file.
 func readOOMKills(path string) (int64, bool) {
-	b, err := readSmall(path)
+	b, err := rawfile.Read(path)
 	if err != nil {
 		return 0, false
 	}
@@ -125,30 +126,4 @@ func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
 		return desc + " (after an out-of-memory kill)", true
 	}
 	return desc, false
-}
-
-// readSmall reads a small kernel file with bare system calls: an os.File
-// would start the runtime's network poller for nothing.
-func readSmall(path string) ([]byte, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer syscall.Close(fd)
-	b := make([]byte, 4096)
-	n := 0
-	for n < len(b) {
-		m, err := syscall.Read(fd, b[n:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m == 0 {
-			break
-		}
-		n += m
-	}
-	return b[:n], nil
 }
