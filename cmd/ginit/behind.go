@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 
+	"github.com/ginit-dev/ginit/internal/cli"
 	"github.com/ginit-dev/ginit/reaper"
 )
 
@@ -12,8 +13,8 @@ import (
 // otherwise go to that init, which cannot drain them: the wrapped job would
 // be lost exactly as under tini. A failure here is not fatal, since the user
 // did not ask for it: the warning that follows says what is lost.
-func defaultSubreaper(cfg *config, log *logger) bool {
-	if os.Getpid() == 1 || cfg.noSubreaper {
+func defaultSubreaper(cfg *cli.Config, log *logger) bool {
+	if os.Getpid() == 1 || cfg.NoSubreaper {
 		return false
 	}
 	if err := reaper.SetSubreaper(); err != nil {

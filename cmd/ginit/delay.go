@@ -13,14 +13,14 @@ import (
 // serving the requests still routed to it. This is the preStop sleep that
 // distroless and scratch images cannot run. The grace period counts from
 // the signal's arrival, delay included, which is why the delay must be
-// shorter than --grace (checkDelay).
+// shorter than --grace (cli refuses one that is not).
 
 // beginDelay holds the stop signal until the delay passes.
 func (s *supervisor) beginDelay() {
-	until := s.stop.at.Add(s.cfg.stopDelay)
+	until := s.stop.at.Add(s.cfg.StopDelay)
 	s.delay.set(until)
 	s.log.report("delay", "stop signal received; holding it for --stop-delay while the app keeps serving",
-		append(s.stopFields(), ms("delay_ms", s.cfg.stopDelay), str("until", stamp(until)))...)
+		append(s.stopFields(), ms("delay_ms", s.cfg.StopDelay), str("until", stamp(until)))...)
 }
 
 // onDelayEnd: the delay has passed; deliver the held signal.
@@ -52,14 +52,4 @@ func (s *supervisor) childExitedInDelay() {
 func (s *supervisor) endDelay(how string) {
 	s.delay.stop()
 	s.stop.delayEnd, s.stop.delayHow = time.Now(), how
-}
-
-// checkDelay refuses a delay that would use up the grace period: the grace
-// counts from the signal's arrival, so the app would get none of it.
-func (c *config) checkDelay() error {
-	if c.stopDelay > 0 && c.grace > 0 && c.stopDelay >= c.grace {
-		return usagef("--stop-delay ", c.stopDelay.String(), " must be shorter than --grace ", c.grace.String(),
-			" (the grace period counts from the signal's arrival, delay included)")
-	}
-	return nil
 }

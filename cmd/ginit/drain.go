@@ -30,7 +30,7 @@ func (d *drainState) line() bool {
 func (s *supervisor) beginDrain(procs []proctab.Proc, listErr error) {
 	s.drain.at, s.drain.sig = time.Now(), s.drainSignal()
 	if !s.stop.begun() {
-		bound, why := s.cfg.grace, "the drain's bound (--grace "+s.cfg.grace.String()+")"
+		bound, why := s.cfg.Grace, "the drain's bound (--grace "+s.cfg.Grace.String()+")"
 		if bound == 0 {
 			bound, why = defaultDrain, "the drain's default bound ("+defaultDrain.String()+", no --grace set)"
 		}
@@ -70,7 +70,7 @@ func (s *supervisor) drainSignal() syscall.Signal {
 	if s.stop.begun() {
 		return s.stop.sig
 	}
-	if sig, ok := s.cfg.rewrites.Apply(syscall.SIGTERM); ok {
+	if sig, ok := s.cfg.Rewrites.Apply(syscall.SIGTERM); ok {
 		return sig
 	}
 	return syscall.SIGTERM
@@ -159,7 +159,7 @@ func (s *supervisor) release(h *proctab.Handle, status string) {
 func (s *supervisor) drainBlind(why error) {
 	s.log.warn("drain", "cannot list processes; draining without names, waiting for ginit's children only",
 		str("error", why.Error()))
-	if s.stop.begun() && s.cfg.group {
+	if s.stop.begun() && s.cfg.Group {
 		return // the child's group has the signal; anyone else cannot be told apart
 	}
 	var err error

@@ -18,7 +18,7 @@ import (
 // dumb-init and catatonit block every signal to take it with sigwait or a
 // signalfd, so their child would get it twice. With -g the group has it.
 func (s *supervisor) passIgnored(listed []proctab.Proc) {
-	if s.cfg.group || s.view == nil {
+	if s.cfg.Group || s.view == nil {
 		return
 	}
 	i := -1

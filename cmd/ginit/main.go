@@ -7,18 +7,22 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"unsafe"
 
+	"github.com/ginit-dev/ginit/internal/cli"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
+	"golang.org/x/sys/unix"
 )
 
-// Set by the Makefile. Unstamped, versionAndCommit reads what the go
-// command recorded instead.
+// Set by the Makefile's -X flags, which name them main.version and
+// main.commit: they stay here and are passed to cli. Unstamped, cli reads
+// what the go command recorded instead.
 var (
 	version = "dev"
 	commit  = "unknown"
@@ -51,17 +55,17 @@ var stopSigs = catchStop()
 // main would do the same, but would make each signal.Notify in catchSignals
 // a hand-off between threads: 2 ms more at every start.
 var (
-	cfg       *config
+	cfg       *cli.Config
 	cfgErr    error
 	pdeathErr error // the failure to set -p, for setUp to report
 )
 
 func init() {
-	cfg, cfgErr = parseArgs(os.Args[1:], os.LookupEnv)
-	if cfgErr == nil && cfg.action == actRun && cfg.pdeathSig != 0 {
+	cfg, cfgErr = cli.Parse(os.Args[1:], os.LookupEnv)
+	if cfgErr == nil && cfg.Action == cli.ActRun && cfg.PdeathSig != 0 {
 		// Set on ginit itself, as tini does: when ginit's parent dies, ginit
 		// gets this signal and forwards it like any other.
-		pdeathErr = prctlPdeathsig(cfg.pdeathSig)
+		pdeathErr = prctlPdeathsig(cfg.PdeathSig)
 	}
 }
 
@@ -76,19 +80,19 @@ func run(sigs chan os.Signal) int {
 		os.Stderr.WriteString("ginit: " + cfgErr.Error() + "; see ginit --help\n")
 		return 1
 	}
-	switch cfg.action {
-	case actHelp:
-		os.Stdout.WriteString(usage())
+	switch cfg.Action {
+	case cli.ActHelp:
+		os.Stdout.WriteString(cli.Usage(version, commit))
 		return 0
-	case actVersion:
-		os.Stdout.WriteString(versionLine())
+	case cli.ActVersion:
+		os.Stdout.WriteString(cli.VersionLine(version, commit))
 		return 0
-	case actLicense:
-		os.Stdout.WriteString(license)
+	case cli.ActLicense:
+		os.Stdout.WriteString(cli.License)
 		return 0
 	}
-	log := &logger{level: cfg.verbosity, json: cfg.json, out: &lineWriter{fd: 2}}
-	for _, w := range cfg.warnings {
+	log := &logger{level: cfg.Verbosity, json: cfg.JSON, out: &lineWriter{fd: 2}}
+	for _, w := range cfg.Warnings {
 		// Shown at any level: the level itself may be what was garbled.
 		log.log(lvlError, "warn", "config", w)
 	}
@@ -193,20 +197,30 @@ func inheritedIgnored() uint64 {
 }
 
 // setUp does what must happen before the child starts.
-func setUp(cfg *config, log *logger) error {
+func setUp(cfg *cli.Config, log *logger) error {
 	if pdeathErr != nil {
 		return pdeathErr // -p, set in init on the main thread
 	}
-	if cfg.subreaper {
+	if cfg.Subreaper {
 		if err := reaper.SetSubreaper(); err != nil {
 			return err
 		}
 	}
-	subreaper := cfg.subreaper || defaultSubreaper(cfg, log)
+	subreaper := cfg.Subreaper || defaultSubreaper(cfg, log)
 	if os.Getpid() != 1 && !subreaper && !reaper.IsSubreaper() {
 		log.warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
 			"so it cannot reap them; run ginit as PID 1, or pass -s (or set GINIT_SUBREAPER=1 or TINI_SUBREAPER)")
 	}
-	log.trace("setup", "ready", num("pid", os.Getpid()), num("verbosity", cfg.verbosity))
+	log.trace("setup", "ready", num("pid", os.Getpid()), num("verbosity", cfg.Verbosity))
+	return nil
+}
+
+// prctlPdeathsig sets the parent-death signal of the calling thread, which
+// must be the main thread (see init): the kernel sends each thread's own,
+// and a launcher's sits on the main thread.
+func prctlPdeathsig(sig syscall.Signal) error {
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(sig), 0, 0, 0); err != nil {
+		return errors.New("cannot set the parent-death signal: " + err.Error())
+	}
 	return nil
 }

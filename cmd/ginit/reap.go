@@ -33,7 +33,7 @@ func (s *supervisor) reap() {
 			s.onChildExit(oom)
 		case oom:
 			s.log.warn("oom", "process killed by the kernel's OOM killer", num("pid", e.Pid), str("cmd", p.Comm), str("status", desc))
-		case s.cfg.warnOnReap:
+		case s.cfg.WarnOnReap:
 			s.log.warn("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))
 		default:
 			s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))

@@ -59,7 +59,7 @@ func (s *supervisor) reportText(code int, logNote string) string {
 		}
 		if !st.delayEnd.IsZero() {
 			add("stop delay: ", stamp(st.at), " to ", stamp(st.delayEnd), " (", msec(st.delayEnd.Sub(st.at)),
-				" of --stop-delay ", s.cfg.stopDelay.String(), "; ", st.delayHow, ")")
+				" of --stop-delay ", s.cfg.StopDelay.String(), "; ", st.delayHow, ")")
 		}
 	} else {
 		add("stop: none (the main child ended by itself)")
@@ -96,9 +96,9 @@ func (s *supervisor) reportText(code int, logNote string) string {
 	}
 	add("exit code ", strconv.Itoa(code))
 	text := capReport(lines)
-	if full := len(strings.Join(lines, "\n")) + 1; len(text) < full && s.cfg.reportFile != "" {
+	if full := len(strings.Join(lines, "\n")) + 1; len(text) < full && s.cfg.ReportFile != "" {
 		s.log.report("report", "report file cut to 4 KiB, Kubernetes' limit for a termination message",
-			str("path", s.cfg.reportFile), num("bytes", full))
+			str("path", s.cfg.ReportFile), num("bytes", full))
 		s.log.out.flush() // after the last flush: this line must not be left queued
 	}
 	return text
@@ -133,7 +133,7 @@ func msec(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 1
 // writeReport writes the report in one write. A failure is a warning: the
 // exit code is the app's, not the report's.
 func (s *supervisor) writeReport(text string) {
-	path := s.cfg.reportFile
+	path := s.cfg.ReportFile
 	if path == "" {
 		return
 	}

@@ -27,15 +27,15 @@ func (st *stopState) begun() bool { return !st.at.IsZero() }
 // from the signal's arrival; the loop decides when the signal is delivered.
 func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
-	if s.cfg.grace > 0 {
-		s.setDeadline(s.stop.at.Add(s.cfg.grace), "the grace period (--grace "+s.cfg.grace.String()+")")
+	if s.cfg.Grace > 0 {
+		s.setDeadline(s.stop.at.Add(s.cfg.Grace), "the grace period (--grace "+s.cfg.Grace.String()+")")
 	}
 }
 
 // stopWhileDraining: the drain has sent its signal already. During a stop
 // only --grace may kill, so without it the drain's own bound is lifted.
 func (s *supervisor) stopWhileDraining() {
-	if s.cfg.grace == 0 && s.phase == draining {
+	if s.cfg.Grace == 0 && s.phase == draining {
 		s.deadline.stop()
 	}
 	s.log.report("stop", "stop signal received while draining; the drain has already sent it", s.stopFields()...)
@@ -48,8 +48,8 @@ func (s *supervisor) stopFields() []field {
 		fs = append(fs, str("received", signals.Name(s.stop.recv)))
 	}
 	fs = append(fs, str("at", stamp(s.stop.at)))
-	if s.cfg.grace > 0 {
-		return append(fs, ms("grace_ms", s.cfg.grace), str("deadline", s.deadlineWhy))
+	if s.cfg.Grace > 0 {
+		return append(fs, ms("grace_ms", s.cfg.Grace), str("deadline", s.deadlineWhy))
 	}
 	return append(fs, str("deadline", "none"))
 }
@@ -69,7 +69,7 @@ func (s *supervisor) deliverStop(msg string, extra ...field) {
 			if p.Pid == s.child {
 				s.childComm = p.Comm
 			}
-			if p.Pid == s.child || (s.cfg.group && p.Pgrp == s.child) {
+			if p.Pid == s.child || (s.cfg.Group && p.Pgrp == s.child) {
 				s.signalled[p.ID()] = true
 			}
 		}
@@ -93,7 +93,7 @@ func (s *supervisor) forward(recv, out syscall.Signal) {
 	if recv != out {
 		fs = append(fs, str("received", signals.Name(recv)))
 	}
-	if s.childDone && !s.cfg.group {
+	if s.childDone && !s.cfg.Group {
 		s.log.info("forward", "dropped signal: the child has exited", fs...)
 		return
 	}
@@ -110,7 +110,7 @@ func (s *supervisor) forward(recv, out syscall.Signal) {
 // setsid or setpgid) takes a signal without a word but ESRCH; the child
 // is then signalled itself, since it is the one ginit answers for.
 func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
-	if s.cfg.group {
+	if s.cfg.Group {
 		err = signals.Send(s.child, sig, true)
 		if err != syscall.ESRCH || s.childDone {
 			return "group", err

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/cli"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
@@ -61,7 +62,7 @@ const statusEvery = 10 * time.Second
 const listMax = 20
 
 type supervisor struct {
-	cfg   *config
+	cfg   *cli.Config
 	log   *logger
 	sigs  <-chan os.Signal
 	early []syscall.Signal // arrived before the child started
@@ -113,7 +114,7 @@ func (s *supervisor) run() (int, error) {
 	if code, ok := s.stoppedBeforeStart(); ok {
 		return code, nil
 	}
-	pid, err := startChild(s.cfg.argv, s.log)
+	pid, err := startChild(s.cfg.Argv, s.log)
 	if err != nil {
 		return 0, err
 	}
@@ -121,9 +122,9 @@ func (s *supervisor) run() (int, error) {
 	s.oom = newOOMCounter()
 	s.held, s.signalled, s.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
 	s.kidsOf = map[int][]int{}
-	s.childComm = baseName(s.cfg.argv[0])
+	s.childComm = baseName(s.cfg.Argv[0])
 	s.log.debug("start", "started child", num("pid", pid), str("cmd", s.childComm))
-	s.log.trace("start", "child argv", str("argv", joinArgv(s.cfg.argv)))
+	s.log.trace("start", "child argv", str("argv", joinArgv(s.cfg.Argv)))
 
 	// The child may already be gone, its SIGCHLD queued or coalesced with
 	// one that came before: reap once now rather than trust the signal.
@@ -161,12 +162,12 @@ func (s *supervisor) stoppedBeforeStart() (int, bool) {
 		select {
 		case sig := <-s.sigs:
 			recv := sig.(syscall.Signal)
-			if out, ok := s.cfg.rewrites.Apply(recv); ok && signals.IsStop(out) {
+			if out, ok := s.cfg.Rewrites.Apply(recv); ok && signals.IsStop(out) {
 				s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
 				s.log.report("stop", "stop signal received before the program started; not starting it",
-					str("signal", signals.Name(out)), str("program", baseName(s.cfg.argv[0])))
+					str("signal", signals.Name(out)), str("program", baseName(s.cfg.Argv[0])))
 				code := 128 + int(out)
-				if s.cfg.remap[code] {
+				if s.cfg.Remap[code] {
 					code = 0
 				}
 				s.log.report("exit", "ginit exiting", num("code", code))
@@ -204,7 +205,7 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	if !signals.Forwarded(sig) {
 		return // SIGTTIN, SIGTTOU: caught only so that ginit is never stopped; tini drops them too
 	}
-	out, ok := s.cfg.rewrites.Apply(sig)
+	out, ok := s.cfg.Rewrites.Apply(sig)
 	if !ok {
 		s.log.info("drop", "dropped signal (rewritten to 0)", str("signal", signals.Name(sig)))
 		return
@@ -215,7 +216,7 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 		switch {
 		case s.childDone:
 			s.stopWhileDraining()
-		case s.cfg.stopDelay > 0:
+		case s.cfg.StopDelay > 0:
 			s.phase = delaying
 			s.beginDelay()
 		default:
@@ -346,7 +347,7 @@ func (s *supervisor) exitCode() int {
 	if !s.childDone || s.killedInStop {
 		code = 128 + int(syscall.SIGKILL)
 	}
-	if s.cfg.remap[code] {
+	if s.cfg.Remap[code] {
 		s.log.debug("exit", "exit code remapped to 0 (-e)", num("code", code))
 		code = 0
 	}
