@@ -4,6 +4,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/signals"
 )
 
@@ -19,14 +20,14 @@ import (
 func (s *supervisor) beginDelay() {
 	until := s.stop.at.Add(s.cfg.StopDelay)
 	s.delay.set(until)
-	s.log.report("delay", "stop signal received; holding it for --stop-delay while the app keeps serving",
-		append(s.stopFields(), ms("delay_ms", s.cfg.StopDelay), str("until", stamp(until)))...)
+	s.log.Report("delay", "stop signal received; holding it for --stop-delay while the app keeps serving",
+		append(s.stopFields(), log.Ms("delay_ms", s.cfg.StopDelay), log.Str("until", log.Stamp(until)))...)
 }
 
 // onDelayEnd: the delay has passed; deliver the held signal.
 func (s *supervisor) onDelayEnd() {
 	s.endDelay("the delay passed")
-	s.deliverStop("stop delay over; delivered", ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
+	s.deliverStop("stop delay over; delivered", log.Ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
 }
 
 // cutDelay: a different stop signal during the delay (SIGQUIT after
@@ -37,15 +38,15 @@ func (s *supervisor) cutDelay(recv, out syscall.Signal) {
 	s.stop.held = s.stop.sig
 	s.stop.sig, s.stop.recv = out, recv
 	s.deliverStop("different stop signal during the delay; delivered at once",
-		ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)), str("held", signals.Name(s.stop.held)))
+		log.Ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)), log.Str("held", signals.Name(s.stop.held)))
 }
 
 // childExitedInDelay: nothing is left to hold the signal for; the drain
 // that follows proceeds as usual.
 func (s *supervisor) childExitedInDelay() {
 	s.endDelay("the main child exited")
-	s.log.report("delay", "main child exited during the stop delay; draining now",
-		ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
+	s.log.Report("delay", "main child exited during the stop delay; draining now",
+		log.Ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
 }
 
 // endDelay stops the delay and notes when and why, for the report.

@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -12,7 +13,7 @@ import (
 type drainState struct {
 	at     time.Time
 	sig    syscall.Signal
-	lines  int // per-process lines written, up to listMax: a deep tree would flood the log
+	lines  int // per-process lines written, up to log.ListMax: a deep tree would flood the log
 	exited int // processes seen to exit since the drain or the kill began
 }
 
@@ -21,7 +22,7 @@ func (d *drainState) begun() bool { return !d.at.IsZero() }
 // line reports whether one more per-process line may be written.
 func (d *drainState) line() bool {
 	d.lines++
-	return d.lines <= listMax
+	return d.lines <= log.ListMax
 }
 
 // beginDrain runs when the main child is gone. Left alone, the processes
@@ -82,14 +83,14 @@ func (s *supervisor) drainSignal() syscall.Signal {
 func (s *supervisor) signalTops(msg string) {
 	tops, spared, left := proctab.Tops(s.heldProcs(), s.self, func(id proctab.ID) bool { return s.signalled[id] })
 	sent := s.signalEach(tops, s.drain.sig)
-	fs := []field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", sent),
-		procs("already_signalled", spared), procs("left_to_parent", left),
-		num("count", len(sent)+len(spared)+len(left))}
+	fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent),
+		log.Procs("already_signalled", spared), log.Procs("left_to_parent", left),
+		log.Num("count", len(sent)+len(spared)+len(left))}
 	if !s.modeSaid {
 		s.modeSaid = true
-		fs = append(fs, str("handles", proctab.Mode()))
+		fs = append(fs, log.Str("handles", proctab.Mode()))
 	}
-	s.log.report("drain", msg, append(fs, s.deadlineFields("bound_ms")...)...)
+	s.log.Report("drain", msg, append(fs, s.deadlineFields("bound_ms")...)...)
 }
 
 // adopt: processes ended during the drain (parents), so their children
@@ -131,11 +132,11 @@ func (s *supervisor) adopt(parents ...int) {
 	}
 	sent := s.signalEach(orphans, s.drain.sig)
 	if len(sent) > 0 && s.drain.line() {
-		fs := []field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", sent)}
+		fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent)}
 		if len(parents) == 1 && parents[0] > 0 {
-			fs = append([]field{num("parent", parents[0])}, fs...)
+			fs = append([]log.Field{log.Num("parent", parents[0])}, fs...)
 		}
-		s.log.report("drain", "parent exited; draining what it left", fs...)
+		s.log.Report("drain", "parent exited; draining what it left", fs...)
 	}
 }
 
@@ -149,16 +150,16 @@ func (s *supervisor) release(h *proctab.Handle, status string) {
 	s.drain.exited++
 	s.noteEnd(h.Proc, status, time.Since(s.since()))
 	if s.drain.line() {
-		s.log.report("drained", "process exited", num("pid", h.Pid), str("cmd", h.Comm),
-			str("status", status), ms("after_ms", time.Since(s.since())))
+		s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
+			log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
 	}
 }
 
 // drainBlind drains without /proc: everyone but those that may already
 // have the signal, and waits for ginit's children only.
 func (s *supervisor) drainBlind(why error) {
-	s.log.warn("drain", "cannot list processes; draining without names, waiting for ginit's children only",
-		str("error", why.Error()))
+	s.log.Warn("drain", "cannot list processes; draining without names, waiting for ginit's children only",
+		log.Str("error", why.Error()))
 	if s.stop.begun() && s.cfg.Group {
 		return // the child's group has the signal; anyone else cannot be told apart
 	}
@@ -171,7 +172,7 @@ func (s *supervisor) drainBlind(why error) {
 		err = signals.Send(s.child, syscall.SIGCONT, true)
 	}
 	if err != nil && err != syscall.ESRCH {
-		s.log.warn("drain", "cannot signal the processes left", str("signal", signals.Name(s.drain.sig)), str("error", err.Error()))
+		s.log.Warn("drain", "cannot signal the processes left", log.Str("signal", signals.Name(s.drain.sig)), log.Str("error", err.Error()))
 	}
 }
 
@@ -193,11 +194,11 @@ func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
 		if !alive[k.ID()] || s.signalled[k.ID()] {
 			continue
 		}
-		s.log.warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
+		s.log.Warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
 			"ginit sends that child "+signals.Name(s.drain.sig)+" now and waits for it, another init would leave it to be SIGKILLed mid-job; "+
 			"fix: exec the app from the script (exec app ...); -g also reaches it, but signals every process of the group "+
 			"directly: a pre-forking server's workers (Celery's pool) may die mid-task",
-			num("wrapper_pid", s.child), str("wrapper_cmd", s.childComm), num("pid", k.Pid), str("cmd", k.Comm))
+			log.Num("wrapper_pid", s.child), log.Str("wrapper_cmd", s.childComm), log.Num("pid", k.Pid), log.Str("cmd", k.Comm))
 	}
 }
 

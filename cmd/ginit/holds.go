@@ -3,6 +3,7 @@ package main
 import (
 	"syscall"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -29,8 +30,8 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 		if s.watch == nil {
 			w, err := proctab.NewWatcher()
 			if err != nil {
-				s.log.warn("drain", "cannot watch for exits with epoll; checking every "+proctab.PollInterval.String(),
-					str("error", err.Error()))
+				s.log.Warn("drain", "cannot watch for exits with epoll; checking every "+proctab.PollInterval.String(),
+					log.Str("error", err.Error()))
 			}
 			s.watch, s.watchC = w, w.C
 		}
@@ -39,7 +40,7 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 		// wake-ups of a wide drain. One adopted later is reaped the same way.
 		if h.PPid != s.self {
 			if err := s.watch.Add(h); err != nil {
-				s.log.warn("drain", "cannot watch a process", num("pid", h.Pid), str("error", err.Error()))
+				s.log.Warn("drain", "cannot watch a process", log.Num("pid", h.Pid), log.Str("error", err.Error()))
 			}
 		}
 		if !h.Pidfd() && proctab.Pidfds() {
@@ -63,9 +64,9 @@ func (s *supervisor) noteNoFD(n int) {
 	s.noFDSaid = true
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	s.log.warn("drain", "descriptor limit reached: holding processes without a pidfd; they are signalled after a "+
+	s.log.Warn("drain", "descriptor limit reached: holding processes without a pidfd; they are signalled after a "+
 		"start-time check and checked every "+proctab.PollInterval.String(),
-		num("count", n), num("nofile_soft", int(lim.Cur)), num("nofile_hard", int(lim.Max)))
+		log.Num("count", n), log.Num("nofile_soft", int(lim.Cur)), log.Num("nofile_hard", int(lim.Max)))
 }
 
 // signalEach sends sig, then SIGCONT (a stopped process must run to handle
@@ -91,8 +92,8 @@ func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []p
 		}
 	}
 	if len(failed) > 0 {
-		s.log.warn("signal", "cannot signal processes", str("signal", signals.Name(sig)), procs("failed", failed),
-			num("count", len(failed)), str("error", firstErr.Error()))
+		s.log.Warn("signal", "cannot signal processes", log.Str("signal", signals.Name(sig)), log.Procs("failed", failed),
+			log.Num("count", len(failed)), log.Str("error", firstErr.Error()))
 	}
 	return sent
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"syscall"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -50,16 +51,16 @@ func (s *supervisor) passIgnored(listed []proctab.Proc) {
 			sent = append(sent, k)
 		}
 		if err != nil && err != proctab.ErrExited {
-			s.log.warn("stop", "cannot signal", num("pid", k.Pid), str("error", err.Error()))
+			s.log.Warn("stop", "cannot signal", log.Num("pid", k.Pid), log.Str("error", err.Error()))
 		}
 		h.Close()
 	}
 	name := signals.Name(s.stop.sig)
-	fs := []field{str("signal", name), num("pid", s.child), str("cmd", s.childComm)}
+	fs := []log.Field{log.Str("signal", name), log.Num("pid", s.child), log.Str("cmd", s.childComm)}
 	if len(sent) == 0 {
-		s.log.warn("stop", "the main child ignores "+name+" and has no child to deliver it to; only a deadline will stop it", fs...)
+		s.log.Warn("stop", "the main child ignores "+name+" and has no child to deliver it to; only a deadline will stop it", fs...)
 		return
 	}
-	s.log.report("stop", "the main child ignores "+name+"; delivered it to the processes below it",
-		append(fs, procs("sent_to", sent))...)
+	s.log.Report("stop", "the main child ignores "+name+"; delivered it to the processes below it",
+		append(fs, log.Procs("sent_to", sent))...)
 }

@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/ginit-dev/ginit/internal/cli"
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
 	"golang.org/x/sys/unix"
@@ -91,20 +92,20 @@ func run(sigs chan os.Signal) int {
 		os.Stdout.WriteString(cli.License)
 		return 0
 	}
-	log := &logger{level: cfg.Verbosity, json: cfg.JSON, out: &lineWriter{fd: 2}}
+	lg := log.New(cfg.Verbosity, cfg.JSON)
 	for _, w := range cfg.Warnings {
 		// Shown at any level: the level itself may be what was garbled.
-		log.log(lvlError, "warn", "config", w)
+		lg.Log(log.LevelError, "warn", "config", w)
 	}
-	if err := setUp(cfg, log); err != nil {
-		log.errorf("setup", "cannot set up", str("error", err.Error()))
-		log.out.flush()
+	if err := setUp(cfg, lg); err != nil {
+		lg.Error("setup", "cannot set up", log.Str("error", err.Error()))
+		lg.Flush()
 		return 1
 	}
-	s := &supervisor{cfg: cfg, log: log, sigs: sigs}
+	s := &supervisor{cfg: cfg, log: lg, sigs: sigs}
 	code, err := s.run()
 	if err != nil {
-		log.errorf("exec", "cannot start the program", str("error", err.Error()))
+		lg.Error("exec", "cannot start the program", log.Str("error", err.Error()))
 		code = execCode(err)
 	}
 	s.finishLog(code, err)
@@ -197,7 +198,7 @@ func inheritedIgnored() uint64 {
 }
 
 // setUp does what must happen before the child starts.
-func setUp(cfg *cli.Config, log *logger) error {
+func setUp(cfg *cli.Config, lg *log.Logger) error {
 	if pdeathErr != nil {
 		return pdeathErr // -p, set in init on the main thread
 	}
@@ -206,12 +207,12 @@ func setUp(cfg *cli.Config, log *logger) error {
 			return err
 		}
 	}
-	subreaper := cfg.Subreaper || defaultSubreaper(cfg, log)
+	subreaper := cfg.Subreaper || defaultSubreaper(cfg, lg)
 	if os.Getpid() != 1 && !subreaper && !reaper.IsSubreaper() {
-		log.warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
+		lg.Warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
 			"so it cannot reap them; run ginit as PID 1, or pass -s (or set GINIT_SUBREAPER=1 or TINI_SUBREAPER)")
 	}
-	log.trace("setup", "ready", num("pid", os.Getpid()), num("verbosity", cfg.Verbosity))
+	lg.Trace("setup", "ready", log.Num("pid", os.Getpid()), log.Num("verbosity", cfg.Verbosity))
 	return nil
 }
 

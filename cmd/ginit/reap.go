@@ -3,6 +3,7 @@ package main
 import (
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/reaper"
 )
@@ -12,7 +13,7 @@ func (s *supervisor) reap() {
 	var err error
 	s.exits, s.noChildren, err = reaper.Reap(s.exits[:0])
 	if err != nil {
-		s.log.warn("reap", "wait4 failed", str("error", err.Error()))
+		s.log.Warn("reap", "wait4 failed", log.Str("error", err.Error()))
 	}
 	for _, e := range s.exits {
 		desc, oom := s.describe(e.Status)
@@ -32,11 +33,11 @@ func (s *supervisor) reap() {
 		case e.Pid == s.child:
 			s.onChildExit(oom)
 		case oom:
-			s.log.warn("oom", "process killed by the kernel's OOM killer", num("pid", e.Pid), str("cmd", p.Comm), str("status", desc))
+			s.log.Warn("oom", "process killed by the kernel's OOM killer", log.Num("pid", e.Pid), log.Str("cmd", p.Comm), log.Str("status", desc))
 		case s.cfg.WarnOnReap:
-			s.log.warn("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))
+			s.log.Warn("zombie", "reaped zombie", log.Num("pid", e.Pid), log.Str("status", desc))
 		default:
-			s.log.debug("zombie", "reaped zombie", num("pid", e.Pid), str("status", desc))
+			s.log.Debug("zombie", "reaped zombie", log.Num("pid", e.Pid), log.Str("status", desc))
 		}
 	}
 	if len(s.exits) > 0 {

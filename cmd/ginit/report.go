@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -52,13 +53,13 @@ func (s *supervisor) reportText(code int, logNote string) string {
 			sig = signals.Name(st.recv) + " (delivered as " + signals.Name(st.sig) + ")"
 		}
 		if st.held != 0 {
-			add("stop: ", signals.Name(st.held), " at ", stamp(st.at), " (held, never delivered), then ",
-				sig, " at ", stamp(st.delayEnd), " (delivered at once)")
+			add("stop: ", signals.Name(st.held), " at ", log.Stamp(st.at), " (held, never delivered), then ",
+				sig, " at ", log.Stamp(st.delayEnd), " (delivered at once)")
 		} else {
-			add("stop: ", sig, " at ", stamp(st.at))
+			add("stop: ", sig, " at ", log.Stamp(st.at))
 		}
 		if !st.delayEnd.IsZero() {
-			add("stop delay: ", stamp(st.at), " to ", stamp(st.delayEnd), " (", msec(st.delayEnd.Sub(st.at)),
+			add("stop delay: ", log.Stamp(st.at), " to ", log.Stamp(st.delayEnd), " (", msec(st.delayEnd.Sub(st.at)),
 				" of --stop-delay ", s.cfg.StopDelay.String(), "; ", st.delayHow, ")")
 		}
 	} else {
@@ -69,7 +70,7 @@ func (s *supervisor) reportText(code int, logNote string) string {
 		if st.begun() {
 			when = msec(s.childEnded.Sub(st.at)) + " after the stop"
 		}
-		add("main child ", reportName(proctab.Proc{Pid: s.child, Comm: s.childComm}), ": ", s.childDesc, ", ", when)
+		add("main child ", log.ProcName(proctab.Proc{Pid: s.child, Comm: s.childComm}), ": ", s.childDesc, ", ", when)
 	}
 	if s.drain.begun() {
 		add("drained with ", signals.Name(s.drain.sig), ": ", strconv.Itoa(len(s.ended)+s.endedMore), " process(es) ended")
@@ -79,15 +80,15 @@ func (s *supervisor) reportText(code int, logNote string) string {
 		since = " after the drain began"
 	}
 	for _, e := range s.ended {
-		add("  ", reportName(e.p), ": ", e.status, ", ", msec(e.after), since)
+		add("  ", log.ProcName(e.p), ": ", e.status, ", ", msec(e.after), since)
 	}
 	if len(s.killed) > 0 {
 		var names []string
-		for _, p := range s.killed[:min(len(s.killed), listMax)] {
-			names = append(names, reportName(p))
+		for _, p := range s.killed[:min(len(s.killed), log.ListMax)] {
+			names = append(names, log.ProcName(p))
 		}
-		if len(s.killed) > listMax {
-			names = append(names, "+"+strconv.Itoa(len(s.killed)-listMax)+" more")
+		if len(s.killed) > log.ListMax {
+			names = append(names, "+"+strconv.Itoa(len(s.killed)-log.ListMax)+" more")
 		}
 		add("killed (SIGKILL) at ", s.killWhy, ", ", msec(s.killAfter), since, ": ", strings.Join(names, ","))
 	}
@@ -97,9 +98,9 @@ func (s *supervisor) reportText(code int, logNote string) string {
 	add("exit code ", strconv.Itoa(code))
 	text := capReport(lines)
 	if full := len(strings.Join(lines, "\n")) + 1; len(text) < full && s.cfg.ReportFile != "" {
-		s.log.report("report", "report file cut to 4 KiB, Kubernetes' limit for a termination message",
-			str("path", s.cfg.ReportFile), num("bytes", full))
-		s.log.out.flush() // after the last flush: this line must not be left queued
+		s.log.Report("report", "report file cut to 4 KiB, Kubernetes' limit for a termination message",
+			log.Str("path", s.cfg.ReportFile), log.Num("bytes", full))
+		s.log.Flush() // after the last flush: this line must not be left queued
 	}
 	return text
 }
@@ -123,11 +124,6 @@ func capReport(lines []string) string {
 	return b.String() + cut + last
 }
 
-// reportName is a process as the text log names it in a list.
-func reportName(p proctab.Proc) string {
-	return strconv.Itoa(p.Pid) + "(" + listName(p.Comm) + ")"
-}
-
 func msec(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
 
 // writeReport writes the report in one write. A failure is a warning: the
@@ -138,8 +134,8 @@ func (s *supervisor) writeReport(text string) {
 		return
 	}
 	if err := writeReportFile(path, text); err != nil {
-		s.log.warn("report", "cannot write the report file", str("path", path), str("error", err.Error()))
-		s.log.out.flush()
+		s.log.Warn("report", "cannot write the report file", log.Str("path", path), log.Str("error", err.Error()))
+		s.log.Flush()
 	}
 }
 

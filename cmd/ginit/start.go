@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,7 +29,7 @@ func (e *execError) Error() string { return e.msg }
 // the reaper collects it with wait4(-1). The child inherits ginit's
 // environment, file descriptors and its original signal mask (the runtime
 // restores it after fork); signals ginit handles are reset to their default.
-func startChild(argv []string, log *logger) (int, error) {
+func startChild(argv []string, lg *log.Logger) (int, error) {
 	path, err := lookPath(argv[0])
 	if err != nil {
 		return 0, execFailure(argv[0], err)
@@ -37,8 +38,8 @@ func startChild(argv []string, log *logger) (int, error) {
 	if err == syscall.ENOEXEC {
 		// No #! line: glibc's execvp, and so tini, runs the file with
 		// /bin/sh as a shell script; a drop-in must too.
-		log.warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
-			"fix: make #!/bin/sh its first line", str("program", path))
+		lg.Warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
+			"fix: make #!/bin/sh its first line", log.Str("program", path))
 		pid, err = forkExec("/bin/sh", append([]string{"/bin/sh", path}, argv[1:]...))
 	}
 	if err != nil {

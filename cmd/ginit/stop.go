@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -38,25 +39,25 @@ func (s *supervisor) stopWhileDraining() {
 	if s.cfg.Grace == 0 && s.phase == draining {
 		s.deadline.stop()
 	}
-	s.log.report("stop", "stop signal received while draining; the drain has already sent it", s.stopFields()...)
+	s.log.Report("stop", "stop signal received while draining; the drain has already sent it", s.stopFields()...)
 }
 
 // stopFields describe the stop: the signal, when it arrived, the deadline.
-func (s *supervisor) stopFields() []field {
-	fs := []field{str("signal", signals.Name(s.stop.sig))}
+func (s *supervisor) stopFields() []log.Field {
+	fs := []log.Field{log.Str("signal", signals.Name(s.stop.sig))}
 	if s.stop.recv != s.stop.sig {
-		fs = append(fs, str("received", signals.Name(s.stop.recv)))
+		fs = append(fs, log.Str("received", signals.Name(s.stop.recv)))
 	}
-	fs = append(fs, str("at", stamp(s.stop.at)))
+	fs = append(fs, log.Str("at", log.Stamp(s.stop.at)))
 	if s.cfg.Grace > 0 {
-		return append(fs, ms("grace_ms", s.cfg.Grace), str("deadline", s.deadlineWhy))
+		return append(fs, log.Ms("grace_ms", s.cfg.Grace), log.Str("deadline", s.deadlineWhy))
 	}
-	return append(fs, str("deadline", "none"))
+	return append(fs, log.Str("deadline", "none"))
 }
 
 // deliverStop delivers the stop signal, then SIGCONT (a stopped process
 // must run to handle it). Only a delivery that happened is reported as one.
-func (s *supervisor) deliverStop(msg string, extra ...field) {
+func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 	fs := append(s.stopFields(), extra...)
 	// Who is about to get the signal, and who is the child's own child (a
 	// wrapper's app), is known only now: read it before sending.
@@ -77,32 +78,32 @@ func (s *supervisor) deliverStop(msg string, extra ...field) {
 	s.status.set(time.Now().Add(statusEvery))
 	to, err := s.toChild(s.stop.sig)
 	if err != nil {
-		s.log.warn("stop", "cannot deliver stop signal", append(fs, str("to", to), str("error", err.Error()))...)
+		s.log.Warn("stop", "cannot deliver stop signal", append(fs, log.Str("to", to), log.Str("error", err.Error()))...)
 		return
 	}
 	if _, err := s.toChild(syscall.SIGCONT); err != nil {
-		s.log.warn("stop", "cannot send SIGCONT after the stop signal", str("to", to), str("error", err.Error()))
+		s.log.Warn("stop", "cannot send SIGCONT after the stop signal", log.Str("to", to), log.Str("error", err.Error()))
 	}
-	s.log.report("stop", msg, append(fs, str("to", to), num("pid", s.child), str("cmd", s.childComm))...)
+	s.log.Report("stop", msg, append(fs, log.Str("to", to), log.Num("pid", s.child), log.Str("cmd", s.childComm))...)
 	s.passIgnored(procs) // bash ignores SIGQUIT: -r TERM:QUIT must still reach the app
 }
 
 // forward passes a signal to the child, or to its process group with -g.
 func (s *supervisor) forward(recv, out syscall.Signal) {
-	fs := []field{str("signal", signals.Name(out))}
+	fs := []log.Field{log.Str("signal", signals.Name(out))}
 	if recv != out {
-		fs = append(fs, str("received", signals.Name(recv)))
+		fs = append(fs, log.Str("received", signals.Name(recv)))
 	}
 	if s.childDone && !s.cfg.Group {
-		s.log.info("forward", "dropped signal: the child has exited", fs...)
+		s.log.Info("forward", "dropped signal: the child has exited", fs...)
 		return
 	}
 	to, err := s.toChild(out)
 	if err != nil {
-		s.log.warn("forward", "cannot forward signal", append(fs, str("to", to), str("error", err.Error()))...)
+		s.log.Warn("forward", "cannot forward signal", append(fs, log.Str("to", to), log.Str("error", err.Error()))...)
 		return
 	}
-	s.log.info("forward", "forwarded signal", append(fs, str("to", to), num("pid", s.child))...)
+	s.log.Info("forward", "forwarded signal", append(fs, log.Str("to", to), log.Num("pid", s.child))...)
 }
 
 // toChild sends sig to the main child, or to its process group with -g,
@@ -129,16 +130,16 @@ func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
 // onChildExit reports the main child's end: in the stop report if a stop
 // began, or if the OOM killer ended it.
 func (s *supervisor) onChildExit(oom bool) {
-	fs := []field{num("pid", s.child), str("cmd", s.childComm), str("status", s.childDesc)}
+	fs := []log.Field{log.Num("pid", s.child), log.Str("cmd", s.childComm), log.Str("status", s.childDesc)}
 	if oom && !s.stop.begun() {
-		s.log.warn("child-exit", "main child exited", append(fs, ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+		s.log.Warn("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.childEnded.Sub(s.started)))...)
 		return
 	}
 	if s.stop.begun() {
-		s.log.report("child-exit", "main child exited", append(fs, ms("after_ms", s.childEnded.Sub(s.stop.at)))...)
+		s.log.Report("child-exit", "main child exited", append(fs, log.Ms("after_ms", s.childEnded.Sub(s.stop.at)))...)
 		return
 	}
-	s.log.info("child-exit", "main child exited", append(fs, ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+	s.log.Info("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.childEnded.Sub(s.started)))...)
 }
 
 // killAll SIGKILLs every process left and holds it, so its end is seen.
@@ -168,7 +169,7 @@ func (s *supervisor) killAll() {
 		}
 	}
 	if len(errs) > 0 {
-		s.log.warn("kill", "cannot SIGKILL everything", num("count", len(errs)), str("error", errs[0]))
+		s.log.Warn("kill", "cannot SIGKILL everything", log.Num("count", len(errs)), log.Str("error", errs[0]))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ginit-dev/ginit/internal/cli"
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
@@ -58,12 +59,9 @@ const afterKill = 2 * time.Second
 // statusEvery is how often ginit says what it is waiting for.
 const statusEvery = 10 * time.Second
 
-// listMax caps the processes named in one log line and the per-process lines.
-const listMax = 20
-
 type supervisor struct {
 	cfg   *cli.Config
-	log   *logger
+	log   *log.Logger
 	sigs  <-chan os.Signal
 	early []syscall.Signal // arrived before the child started
 
@@ -123,8 +121,8 @@ func (s *supervisor) run() (int, error) {
 	s.held, s.signalled, s.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
 	s.kidsOf = map[int][]int{}
 	s.childComm = baseName(s.cfg.Argv[0])
-	s.log.debug("start", "started child", num("pid", pid), str("cmd", s.childComm))
-	s.log.trace("start", "child argv", str("argv", joinArgv(s.cfg.Argv)))
+	s.log.Debug("start", "started child", log.Num("pid", pid), log.Str("cmd", s.childComm))
+	s.log.Trace("start", "child argv", log.Str("argv", joinArgv(s.cfg.Argv)))
 
 	// The child may already be gone, its SIGCHLD queued or coalesced with
 	// one that came before: reap once now rather than trust the signal.
@@ -164,13 +162,13 @@ func (s *supervisor) stoppedBeforeStart() (int, bool) {
 			recv := sig.(syscall.Signal)
 			if out, ok := s.cfg.Rewrites.Apply(recv); ok && signals.IsStop(out) {
 				s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
-				s.log.report("stop", "stop signal received before the program started; not starting it",
-					str("signal", signals.Name(out)), str("program", baseName(s.cfg.Argv[0])))
+				s.log.Report("stop", "stop signal received before the program started; not starting it",
+					log.Str("signal", signals.Name(out)), log.Str("program", baseName(s.cfg.Argv[0])))
 				code := 128 + int(out)
 				if s.cfg.Remap[code] {
 					code = 0
 				}
-				s.log.report("exit", "ginit exiting", num("code", code))
+				s.log.Report("exit", "ginit exiting", log.Num("code", code))
 				return code, true
 			}
 			s.early = append(s.early, recv)
@@ -183,16 +181,16 @@ func (s *supervisor) stoppedBeforeStart() (int, bool) {
 // finishLog flushes the log and writes the report file: the last things
 // ginit does. A run that never started its child (err) reports why.
 func (s *supervisor) finishLog(code int, err error) {
-	flushed := s.log.out.flush()
+	flushed := s.log.Flush()
 	var text string
 	switch {
 	case err != nil:
 		text = "ginit: " + err.Error() + "\nexit code " + strconv.Itoa(code) + "\n"
 	case s.child == 0:
-		text = "stop: " + signals.Name(s.stop.recv) + " at " + stamp(s.stop.at) +
+		text = "stop: " + signals.Name(s.stop.recv) + " at " + log.Stamp(s.stop.at) +
 			" (before the program started; it was not started)\nexit code " + strconv.Itoa(code) + "\n"
 	default:
-		text = s.reportText(code, s.log.out.unwritten(flushed))
+		text = s.reportText(code, s.log.Unwritten(flushed))
 	}
 	s.writeReport(text)
 }
@@ -207,7 +205,7 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	}
 	out, ok := s.cfg.Rewrites.Apply(sig)
 	if !ok {
-		s.log.info("drop", "dropped signal (rewritten to 0)", str("signal", signals.Name(sig)))
+		s.log.Info("drop", "dropped signal (rewritten to 0)", log.Str("signal", signals.Name(sig)))
 		return
 	}
 	switch {
@@ -235,7 +233,7 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 		if s.phase == delaying {
 			msg = "stop signal already received; held until the stop delay ends"
 		}
-		s.log.report("repeat", msg, str("signal", signals.Name(out)))
+		s.log.Report("repeat", msg, log.Str("signal", signals.Name(out)))
 	default:
 		s.forward(sig, out)
 	}
@@ -302,7 +300,7 @@ func (s *supervisor) recount() {
 	case len(fresh) > 0:
 		s.signalTops("processes appeared; draining them")
 	case s.noChildren:
-		s.log.report("drained", "every process has exited", num("count", s.drain.exited), ms("after_ms", time.Since(s.since())))
+		s.log.Report("drained", "every process has exited", log.Num("count", s.drain.exited), log.Ms("after_ms", time.Since(s.since())))
 		s.finish()
 	}
 }
@@ -311,8 +309,8 @@ func (s *supervisor) recount() {
 func (s *supervisor) onDeadline() {
 	s.deadline.stop()
 	if s.phase == killing {
-		s.log.warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them",
-			procs("left", s.heldProcs()), num("count", len(s.held)), str("bound", "after SIGKILL, "+afterKill.String()))
+		s.log.Warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them",
+			log.Procs("left", s.heldProcs()), log.Num("count", len(s.held)), log.Str("bound", "after SIGKILL, "+afterKill.String()))
 		s.finish()
 		return
 	}
@@ -325,8 +323,8 @@ func (s *supervisor) onDeadline() {
 	if s.stop.begun() {
 		since = s.stop.at
 	}
-	s.log.warn("kill", "deadline passed; sent SIGKILL to everything left", procs("killed", s.killed),
-		num("count", len(s.killed)), str("deadline", why), ms("after_ms", time.Since(since)))
+	s.log.Warn("kill", "deadline passed; sent SIGKILL to everything left", log.Procs("killed", s.killed),
+		log.Num("count", len(s.killed)), log.Str("deadline", why), log.Ms("after_ms", time.Since(since)))
 	if len(s.killed) == 0 {
 		s.killedInStop = false
 	}
@@ -348,14 +346,14 @@ func (s *supervisor) exitCode() int {
 		code = 128 + int(syscall.SIGKILL)
 	}
 	if s.cfg.Remap[code] {
-		s.log.debug("exit", "exit code remapped to 0 (-e)", num("code", code))
+		s.log.Debug("exit", "exit code remapped to 0 (-e)", log.Num("code", code))
 		code = 0
 	}
 	switch {
 	case len(s.oomed) > 0:
-		s.log.report("exit", "ginit exiting", num("code", code), str("status", s.childDesc), procs("oom_killed", s.oomed))
+		s.log.Report("exit", "ginit exiting", log.Num("code", code), log.Str("status", s.childDesc), log.Procs("oom_killed", s.oomed))
 	case s.stop.begun() || s.drain.begun():
-		s.log.report("exit", "ginit exiting", num("code", code))
+		s.log.Report("exit", "ginit exiting", log.Num("code", code))
 	}
 	return code
 }

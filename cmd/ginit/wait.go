@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 )
 
@@ -46,8 +47,8 @@ func (s *supervisor) onStatus() {
 	} else {
 		waiting = s.heldProcs()
 	}
-	s.log.report("wait", "waiting for processes to exit", append([]field{num("count", len(waiting)),
-		procs("waiting_for", waiting), ms("waited_ms", time.Since(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
+	s.log.Report("wait", "waiting for processes to exit", append([]log.Field{log.Num("count", len(waiting)),
+		log.Procs("waiting_for", waiting), log.Ms("waited_ms", time.Since(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
 	s.status.set(time.Now().Add(statusEvery))
 }
 
@@ -61,11 +62,11 @@ func (s *supervisor) since() time.Time {
 
 // deadlineFields name the deadline in force and the time left under key
 // left, or say there is none.
-func (s *supervisor) deadlineFields(left string) []field {
+func (s *supervisor) deadlineFields(left string) []log.Field {
 	if !s.deadline.armed() {
-		return []field{str("deadline", "none")}
+		return []log.Field{log.Str("deadline", "none")}
 	}
-	return []field{str("deadline", s.deadlineWhy), ms(left, time.Until(s.deadline.at))}
+	return []log.Field{log.Str("deadline", s.deadlineWhy), log.Ms(left, time.Until(s.deadline.at))}
 }
 
 func (s *supervisor) sortedHeld() []*proctab.Handle {
