@@ -107,11 +107,13 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 }
 
 func (l *Logger) Error(event, msg string, fs ...Field) { l.Log(LevelError, "error", event, msg, fs...) }
-func (l *Logger) Warn(event, msg string, fs ...Field)   { l.Log(LevelWarn, "warn", event, msg, fs...) }
-func (l *Logger) Report(event, msg string, fs ...Field) { l.Log(LevelReport, "info", event, msg, fs...) }
-func (l *Logger) Info(event, msg string, fs ...Field)   { l.Log(LevelInfo, "info", event, msg, fs...) }
-func (l *Logger) Debug(event, msg string, fs ...Field)  { l.Log(LevelDebug, "debug", event, msg, fs...) }
-func (l *Logger) Trace(event, msg string, fs ...Field)  { l.Log(LevelTrace, "trace", event, msg, fs...) }
+func (l *Logger) Warn(event, msg string, fs ...Field)  { l.Log(LevelWarn, "warn", event, msg, fs...) }
+func (l *Logger) Report(event, msg string, fs ...Field) {
+	l.Log(LevelReport, "info", event, msg, fs...)
+}
+func (l *Logger) Info(event, msg string, fs ...Field)  { l.Log(LevelInfo, "info", event, msg, fs...) }
+func (l *Logger) Debug(event, msg string, fs ...Field) { l.Log(LevelDebug, "debug", event, msg, fs...) }
+func (l *Logger) Trace(event, msg string, fs ...Field) { l.Log(LevelTrace, "trace", event, msg, fs...) }
 
 // Flush waits until every buffered line is written, stderr is broken, or
 // a second has passed; it reports whether everything went out.
