@@ -16,6 +16,7 @@ import (
 
 	"github.com/ginit-dev/ginit/internal/cli"
 	"github.com/ginit-dev/ginit/internal/log"
+	"github.com/ginit-dev/ginit/internal/spawn"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
 	"golang.org/x/sys/unix"
@@ -106,7 +107,7 @@ func run(sigs chan os.Signal) int {
 	code, err := s.run()
 	if err != nil {
 		lg.Error("exec", "cannot start the program", log.Str("error", err.Error()))
-		code = execCode(err)
+		code = spawn.ExitCode(err)
 	}
 	s.finishLog(code, err)
 	return code

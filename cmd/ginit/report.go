@@ -196,11 +196,3 @@ func untrustedLink(path string) string {
 	}
 	return ""
 }
-
-// execCode is the exit code main gives a child that could not be started.
-func execCode(err error) int {
-	if e, ok := err.(*execError); ok {
-		return e.code
-	}
-	return 1
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ginit-dev/ginit/internal/cli"
 	"github.com/ginit-dev/ginit/internal/log"
+	"github.com/ginit-dev/ginit/internal/spawn"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
@@ -112,7 +113,7 @@ func (s *supervisor) run() (int, error) {
 	if code, ok := s.stoppedBeforeStart(); ok {
 		return code, nil
 	}
-	pid, err := startChild(s.cfg.Argv, s.log)
+	pid, err := spawn.Start(s.cfg.Argv, s.log)
 	if err != nil {
 		return 0, err
 	}

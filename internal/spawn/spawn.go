@@ -1,4 +1,9 @@
-package main
+// Package spawn starts ginit's main child as tini does: found on PATH as
+// execvp finds it, in its own process group, in the terminal's foreground
+// when there is one, with the environment exactly as ginit received it,
+// and with tini's exit codes when it cannot be started. It never waits
+// for the child: ginit's reaper collects it with wait4(-1).
+package spawn
 
 import (
 	"os"
@@ -21,7 +26,16 @@ type execError struct {
 
 func (e *execError) Error() string { return e.msg }
 
-// startChild starts argv in its own process group, in the terminal's
+// ExitCode is the exit code for an error from Start: tini's 127 or 126
+// when the program is missing or cannot be run, else 1.
+func ExitCode(err error) int {
+	if e, ok := err.(*execError); ok {
+		return e.code
+	}
+	return 1
+}
+
+// Start starts argv in its own process group, in the terminal's
 // foreground when stdin is ginit's controlling terminal, so Ctrl-C reaches
 // it rather than ginit.
 //
@@ -29,7 +43,7 @@ func (e *execError) Error() string { return e.msg }
 // the reaper collects it with wait4(-1). The child inherits ginit's
 // environment, file descriptors and its original signal mask (the runtime
 // restores it after fork); signals ginit handles are reset to their default.
-func startChild(argv []string, lg *log.Logger) (int, error) {
+func Start(argv []string, lg *log.Logger) (int, error) {
 	path, err := lookPath(argv[0])
 	if err != nil {
 		return 0, execFailure(argv[0], err)
