@@ -9,10 +9,7 @@ package main
 import (
 	"errors"
 	"os"
-	"os/signal"
-	"strings"
 	"syscall"
-	"unsafe"
 
 	"github.com/ginit-dev/ginit/internal/cli"
 	"github.com/ginit-dev/ginit/internal/log"
@@ -47,15 +44,15 @@ var (
 // and the app never starts or never hears the stop. What runs before this
 // is the Go runtime's start-up and the standard library's package
 // initialisation; the README, Reliability, gives the window's measured size.
-var stopSigs = catchStop()
+var stopSigs = signals.CatchStop()
 
 // The command line is read in init, because init runs on the main thread
 // (the runtime locks it there for package initialisation): the
 // parent-death signal is a property of each thread, and a launcher's
 // (unshare --kill-child's SIGKILL) sits on the main thread, the one that
 // ran execve, so -p must replace it there. runtime.LockOSThread for all of
-// main would do the same, but would make each signal.Notify in catchSignals
-// a hand-off between threads: 2 ms more at every start.
+// main would do the same, but would make each signal.Notify in
+// signals.CatchRest a hand-off between threads: 2 ms more at every start.
 var (
 	cfg       *cli.Config
 	cfgErr    error
@@ -72,7 +69,7 @@ func init() {
 }
 
 func main() {
-	catchSignals(stopSigs)
+	signals.CatchRest(stopSigs, asyncPreemptOff == "1")
 	os.Exit(run(stopSigs))
 }
 
@@ -111,91 +108,6 @@ func run(sigs chan os.Signal) int {
 	}
 	s.finishLog(code, err)
 	return code
-}
-
-// catchStop installs ginit's handlers for the stop signals, in a call of
-// their own: each signal's first Notify is a round trip to the runtime's
-// signal-mask thread, and these four must not wait behind fifty others.
-// SIGHUP and SIGINT inherited as ignored stay ignored (see catchSignals).
-func catchStop() chan os.Signal {
-	sigs := make(chan os.Signal, 2*signals.MaxSignal)
-	ign := inheritedIgnored()
-	var list []os.Signal
-	for _, s := range signals.Early {
-		if ign&(1<<(s-1)) == 0 {
-			list = append(list, s)
-		}
-	}
-	signal.Notify(sigs, list...)
-	return sigs
-}
-
-// catchSignals installs ginit's handlers for the rest, on the channel
-// catchStop made. A signal ginit inherited as ignored is left ignored so
-// the child inherits the ignore, as under tini. The channel is large:
-// signal.Notify drops what does not fit, and standard signals coalesce
-// anyway, so one slot per signal number is enough.
-func catchSignals(sigs chan os.Signal) {
-	ignoreFaults()
-	ign := inheritedIgnored()
-	urgOK := urgIsOurs()
-	caught := signals.Caught(func(s syscall.Signal) bool {
-		return ign&(1<<(s-1)) != 0 || (s == syscall.SIGURG && !urgOK) || signals.IsEarly(s)
-	})
-	list := make([]os.Signal, len(caught))
-	for i, s := range caught {
-		list[i] = s
-	}
-	signal.Notify(sigs, list...)
-}
-
-// ignoreFaults sets the fault signals to SIG_IGN in the kernel, behind the
-// Go runtime's back, so that no process can crash PID 1 by sending one
-// (see signals.Faults). The child still starts with them at their default:
-// after fork the runtime resets every signal it had a handler for.
-func ignoreFaults() {
-	for _, s := range signals.Faults {
-		// The kernel's struct sigaction, handler first (as in
-		// inheritedIgnored); the rest zero: no flags, empty mask.
-		sa := [8]uintptr{1 /* SIG_IGN */}
-		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(s), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
-	}
-}
-
-// urgIsOurs reports whether every SIGURG ginit sees came from outside: the
-// build switched async preemption off and GODEBUG does not switch it back on.
-func urgIsOurs() bool {
-	if asyncPreemptOff != "1" {
-		return false
-	}
-	off := true
-	for kv := range strings.SplitSeq(os.Getenv("GODEBUG"), ",") {
-		if v, ok := strings.CutPrefix(kv, "asyncpreemptoff="); ok {
-			off = v == "1" // the last setting wins, as in the runtime
-		}
-	}
-	return off
-}
-
-// inheritedIgnored returns the inherited signals whose disposition is
-// still SIG_IGN. By now the Go runtime has put its own handler on every
-// other signal, ignored or not; it leaves SIGHUP and SIGINT alone when
-// ignored, and SIGCONT, SIGTSTP, SIGTTIN and SIGTTOU until asked for them,
-// so those six are all ginit can keep ignored. rt_sigaction needs no /proc
-// and no os.File, which would start the runtime's network poller.
-func inheritedIgnored() uint64 {
-	var mask uint64
-	for _, s := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT,
-		syscall.SIGCONT, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU} {
-		// The kernel's struct sigaction starts with the handler on every
-		// architecture ginit is released for (not on MIPS).
-		var sa [8]uintptr
-		_, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(s), 0, uintptr(unsafe.Pointer(&sa)), 8, 0, 0)
-		if e == 0 && sa[0] == 1 /* SIG_IGN */ {
-			mask |= 1 << (s - 1)
-		}
-	}
-	return mask
 }
 
 // setUp does what must happen before the child starts.
