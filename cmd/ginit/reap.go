@@ -1,6 +1,7 @@
 package main
 
 import (
+	"syscall"
 	"time"
 
 	"github.com/ginit-dev/ginit/internal/log"
@@ -41,7 +42,7 @@ func (s *supervisor) reap() {
 		}
 	}
 	if len(s.exits) > 0 {
-		s.oom.rebase()
+		s.oom.Rebase()
 	}
 	if len(s.exits) > 0 && s.phase == draining {
 		parents := make([]int, len(s.exits))
@@ -50,4 +51,21 @@ func (s *supervisor) reap() {
 		}
 		s.adopt(parents...)
 	}
+}
+
+// describe says how a process ended, and whether the OOM killer did it.
+// The counter is read only for a SIGKILL ginit did not send (or a shell's
+// 137, a SIGKILLed child of its own): otherwise it costs nothing.
+func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
+	desc = reaper.Describe(ws)
+	if s.phase == killing {
+		return desc, false
+	}
+	switch {
+	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.oom.Rose():
+		return desc + " (out of memory)", true
+	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL) && s.oom.Rose():
+		return desc + " (after an out-of-memory kill)", true
+	}
+	return desc, false
 }

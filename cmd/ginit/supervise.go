@@ -8,6 +8,7 @@ import (
 
 	"github.com/ginit-dev/ginit/internal/cli"
 	"github.com/ginit-dev/ginit/internal/log"
+	"github.com/ginit-dev/ginit/internal/oom"
 	"github.com/ginit-dev/ginit/internal/spawn"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/reaper"
@@ -100,7 +101,7 @@ type supervisor struct {
 	killedInStop bool
 
 	// For the report (report.go) and the OOM check (oom.go).
-	oom       *oomCounter
+	oom       *oom.Counter
 	oomed     []proctab.Proc // killed by the OOM killer, as far as ginit saw
 	ended     []ended
 	endedMore int
@@ -118,7 +119,7 @@ func (s *supervisor) run() (int, error) {
 		return 0, err
 	}
 	s.child, s.started, s.self = pid, time.Now(), os.Getpid()
-	s.oom = newOOMCounter()
+	s.oom = oom.New()
 	s.held, s.signalled, s.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
 	s.kidsOf = map[int][]int{}
 	s.childComm = baseName(s.cfg.Argv[0])

@@ -1,45 +1,43 @@
-package main
+// Package oom tells an out-of-memory kill from a SIGKILL. When the kernel's
+// OOM killer ends a process, all anyone sees is SIGKILL: exit 137, as if
+// something had killed it on purpose. The container's memory cgroup counts
+// OOM kills; ginit reads the count when a process dies of a SIGKILL ginit
+// did not send, and if it rose since ginit's previous reap, says "out of
+// memory".
+package oom
 
 import (
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/ginit-dev/ginit/internal/rawfile"
-	"github.com/ginit-dev/ginit/reaper"
 )
 
-// When the kernel's OOM killer ends a process, all anyone sees is SIGKILL:
-// exit 137, as if something had killed it on purpose. The container's
-// memory cgroup counts OOM kills; ginit reads the count when a process dies
-// of a SIGKILL ginit did not send, and if it rose since ginit's previous
-// reap, says "out of memory".
-
-// oomCounter is the container's memory cgroup OOM-kill count.
-type oomCounter struct {
+// Counter is the container's memory cgroup OOM-kill count.
+type Counter struct {
 	path string // memory.events (cgroup v2) or memory.oom_control (v1); "" if none
 	base int64  // kills already accounted for
 }
 
-// newOOMCounter finds the counter and reads the baseline. It runs just
+// New finds the counter and reads the baseline. It runs just
 // after the child is started, so the child's start never waits for it
 // (two small reads: /proc/self/cgroup and the counter, tens of
 // microseconds), and before the child can have grown enough to be killed.
-func newOOMCounter() *oomCounter {
+func New() *Counter {
 	b, _ := rawfile.Read("/proc/self/cgroup")
-	for _, try := range oomFiles(string(b)) {
+	for _, try := range files(string(b)) {
 		if n, ok := readOOMKills(try); ok {
-			return &oomCounter{path: try, base: n}
+			return &Counter{path: try, base: n}
 		}
 	}
-	return &oomCounter{}
+	return &Counter{}
 }
 
-// oomFiles lists where the counter may be, best first. A container's
+// files lists where the counter may be, best first. A container's
 // /sys/fs/cgroup shows its own cgroup at the root (cgroup namespace, or
 // the runtime's bind mount), so the root is tried after the path that
 // /proc/self/cgroup names.
-func oomFiles(cgroup string) []string {
+func files(cgroup string) []string {
 	var v2, v1 []string
 	for line := range strings.SplitSeq(cgroup, "\n") {
 		f := strings.SplitN(line, ":", 3)
@@ -84,9 +82,9 @@ func readOOMKills(path string) (int64, bool) {
 	return 0, false
 }
 
-// rose re-reads the counter and takes one kill off it if it rose since
-// the last reap (rebase), so each OOM kill is told once.
-func (o *oomCounter) rose() bool {
+// Rose re-reads the counter and takes one kill off it if it rose since
+// the last reap (Rebase), so each OOM kill is told once.
+func (o *Counter) Rose() bool {
 	if o == nil || o.path == "" {
 		return false
 	}
@@ -98,32 +96,15 @@ func (o *oomCounter) rose() bool {
 	return true
 }
 
-// rebase takes every kill counted so far as accounted for; ginit calls it
+// Rebase takes every kill counted so far as accounted for; ginit calls it
 // after each reap. Without it, an OOM kill of a process ginit never reaps
 // (a worker pool's child, reaped by its master) would be blamed on the
 // next unrelated SIGKILL, minutes later.
-func (o *oomCounter) rebase() {
+func (o *Counter) Rebase() {
 	if o == nil || o.path == "" {
 		return
 	}
 	if n, ok := readOOMKills(o.path); ok {
 		o.base = n
 	}
-}
-
-// describe says how a process ended, and whether the OOM killer did it.
-// The counter is read only for a SIGKILL ginit did not send (or a shell's
-// 137, a SIGKILLed child of its own): otherwise it costs nothing.
-func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
-	desc = reaper.Describe(ws)
-	if s.phase == killing {
-		return desc, false
-	}
-	switch {
-	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.oom.rose():
-		return desc + " (out of memory)", true
-	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL) && s.oom.rose():
-		return desc + " (after an out-of-memory kill)", true
-	}
-	return desc, false
 }
