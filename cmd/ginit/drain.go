@@ -140,21 +140,6 @@ func (s *supervisor) adopt(parents ...int) {
 	}
 }
 
-// release forgets a process that has ended, and reports it.
-func (s *supervisor) release(h *proctab.Handle, status string) {
-	delete(s.held, h.Pid)
-	h.Close()
-	if h.Pid == s.child || !s.drain.begun() && s.phase != killing {
-		return
-	}
-	s.drain.exited++
-	s.noteEnd(h.Proc, status, time.Since(s.since()))
-	if s.drain.line() {
-		s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
-			log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
-	}
-}
-
 // drainBlind drains without /proc: everyone but those that may already
 // have the signal, and waits for ginit's children only.
 func (s *supervisor) drainBlind(why error) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"slices"
 	"syscall"
+	"time"
 
 	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
@@ -96,4 +98,48 @@ func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []p
 			log.Num("count", len(failed)), log.Str("error", firstErr.Error()))
 	}
 	return sent
+}
+
+// list reads the process table, opening the view on first use.
+func (s *supervisor) list() ([]proctab.Proc, error) {
+	if s.view == nil {
+		v, err := proctab.NewView()
+		if err != nil {
+			return nil, err
+		}
+		s.view = v
+	}
+	return s.view.List()
+}
+
+// release forgets a process that has ended, and reports it.
+func (s *supervisor) release(h *proctab.Handle, status string) {
+	delete(s.held, h.Pid)
+	h.Close()
+	if h.Pid == s.child || !s.drain.begun() && s.phase != killing {
+		return
+	}
+	s.drain.exited++
+	s.noteEnd(h.Proc, status, time.Since(s.since()))
+	if s.drain.line() {
+		s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
+			log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
+	}
+}
+
+func (s *supervisor) sortedHeld() []*proctab.Handle {
+	out := make([]*proctab.Handle, 0, len(s.held))
+	for _, h := range s.held {
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b *proctab.Handle) int { return a.Pid - b.Pid })
+	return out
+}
+
+func (s *supervisor) heldProcs() []proctab.Proc {
+	var out []proctab.Proc
+	for _, h := range s.sortedHeld() {
+		out = append(out, h.Proc)
+	}
+	return out
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -88,113 +86,59 @@ func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 	s.passIgnored(procs) // bash ignores SIGQUIT: -r TERM:QUIT must still reach the app
 }
 
-// forward passes a signal to the child, or to its process group with -g.
-func (s *supervisor) forward(recv, out syscall.Signal) {
-	fs := []log.Field{log.Str("signal", signals.Name(out))}
-	if recv != out {
-		fs = append(fs, log.Str("received", signals.Name(recv)))
-	}
-	if s.childDone && !s.cfg.Group {
-		s.log.Info("forward", "dropped signal: the child has exited", fs...)
+// passIgnored runs right after the stop signal went to the main child. If
+// the child ignores that signal, nothing will ever come of it: bash ignores
+// SIGQUIT in every mode, so -r TERM:QUIT for an nginx behind a wrapper
+// script would leave nginx serving until the orchestrator SIGKILLs it all.
+// ginit does not wait for a shell that will never act: it delivers the
+// signal now to those the drain would reach once the shell died, the main
+// child's own children, once each (s.signalled keeps the drain from sending
+// it again). A blocked signal is not acted on here: it is pending, and tini,
+// dumb-init and catatonit block every signal to take it with sigwait or a
+// signalfd, so their child would get it twice. With -g the group has it.
+func (s *supervisor) passIgnored(listed []proctab.Proc) {
+	if s.cfg.Group || s.view == nil {
 		return
 	}
-	to, err := s.toChild(out)
-	if err != nil {
-		s.log.Warn("forward", "cannot forward signal", append(fs, log.Str("to", to), log.Str("error", err.Error()))...)
+	i := -1
+	for j, p := range listed {
+		if p.Pid == s.child {
+			i = j
+		}
+	}
+	if i < 0 {
 		return
 	}
-	s.log.Info("forward", "forwarded signal", append(fs, log.Str("to", to), log.Num("pid", s.child))...)
-}
-
-// toChild sends sig to the main child, or to its process group with -g,
-// and says where it went. A group that is empty (the child left it with
-// setsid or setpgid) takes a signal without a word but ESRCH; the child
-// is then signalled itself, since it is the one ginit answers for.
-func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
-	if s.cfg.Group {
-		err = signals.Send(s.child, sig, true)
-		if err != syscall.ESRCH || s.childDone {
-			return "group", err
-		}
-		to = "child (its process group is empty)"
-	} else {
-		to = "child"
-	}
-	err = signals.Send(s.child, sig, false)
-	if err == syscall.ESRCH && s.childDone {
-		err = nil // reaped already: the exit is what the loop handles next
-	}
-	return to, err
-}
-
-// onChildExit reports the main child's end: in the stop report if a stop
-// began, or if the OOM killer ended it.
-func (s *supervisor) onChildExit(oom bool) {
-	fs := []log.Field{log.Num("pid", s.child), log.Str("cmd", s.childComm), log.Str("status", s.childDesc)}
-	if oom && !s.stop.begun() {
-		s.log.Warn("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+	m, ok := s.view.SigMasks(listed[i])
+	if !ok || !m.Ignores(s.stop.sig) {
 		return
 	}
-	if s.stop.begun() {
-		s.log.Report("child-exit", "main child exited", append(fs, log.Ms("after_ms", s.childEnded.Sub(s.stop.at)))...)
+	var sent []proctab.Proc
+	for _, k := range s.stop.kids {
+		if s.signalled[k.ID()] {
+			continue
+		}
+		h, ok := s.view.Hold(k) // by pidfd: a pid reused since the listing is not signalled
+		if !ok {
+			continue
+		}
+		s.signalled[k.ID()] = true
+		err := h.Signal(s.stop.sig)
+		if err == nil {
+			err = h.Signal(syscall.SIGCONT)
+			sent = append(sent, k)
+		}
+		if err != nil && err != proctab.ErrExited {
+			s.log.Warn("stop", "cannot signal", log.Num("pid", k.Pid), log.Str("error", err.Error()))
+		}
+		h.Close()
+	}
+	name := signals.Name(s.stop.sig)
+	fs := []log.Field{log.Str("signal", name), log.Num("pid", s.child), log.Str("cmd", s.childComm)}
+	if len(sent) == 0 {
+		s.log.Warn("stop", "the main child ignores "+name+" and has no child to deliver it to; only a deadline will stop it", fs...)
 		return
 	}
-	s.log.Info("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.childEnded.Sub(s.started)))...)
-}
-
-// killAll SIGKILLs every process left and holds it, so its end is seen.
-// Called again for whatever appears until nothing is left: a process that
-// keeps forking cannot outrun it for long.
-func (s *supervisor) killAll() {
-	procs, _ := s.list()
-	s.holdAll(procs)
-	var errs []string
-	note := func(what string, err error) {
-		if err != nil && err != syscall.ESRCH && err != proctab.ErrExited {
-			errs = append(errs, what+": "+err.Error())
-		}
-	}
-	if !s.childDone {
-		note("group", signals.Send(s.child, syscall.SIGKILL, true)) // -g or not, the app is in it
-		note("child", signals.Send(s.child, syscall.SIGKILL, false))
-	}
-	if s.view != nil && s.view.Whole() {
-		note("every process", signals.SendAll(syscall.SIGKILL)) // no pid numbers: nothing reused can be hit
-	}
-	for _, h := range s.sortedHeld() {
-		note(h.Name(), h.Signal(syscall.SIGKILL))
-		if !s.killedIDs[h.ID()] {
-			s.killedIDs[h.ID()] = true
-			s.killed = append(s.killed, h.Proc)
-		}
-	}
-	if len(errs) > 0 {
-		s.log.Warn("kill", "cannot SIGKILL everything", log.Num("count", len(errs)), log.Str("error", errs[0]))
-	}
-}
-
-// list reads the process table, opening the view on first use.
-func (s *supervisor) list() ([]proctab.Proc, error) {
-	if s.view == nil {
-		v, err := proctab.NewView()
-		if err != nil {
-			return nil, err
-		}
-		s.view = v
-	}
-	return s.view.List()
-}
-
-// baseName is argv[0] without its directory: the child's name in logs
-// until /proc tells the kernel's (at most 15 bytes, no arguments logged).
-func baseName(argv0 string) string {
-	return argv0[strings.LastIndexByte(argv0, '/')+1:]
-}
-
-func joinArgv(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = strconv.Quote(a)
-	}
-	return strings.Join(q, " ")
+	s.log.Report("stop", "the main child ignores "+name+"; delivered it to the processes below it",
+		append(fs, log.Procs("sent_to", sent))...)
 }

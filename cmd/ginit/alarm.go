@@ -1,7 +1,6 @@
 package main
 
 import (
-	"slices"
 	"time"
 
 	"github.com/ginit-dev/ginit/internal/log"
@@ -69,19 +68,11 @@ func (s *supervisor) deadlineFields(left string) []log.Field {
 	return []log.Field{log.Str("deadline", s.deadlineWhy), log.Ms(left, time.Until(s.deadline.at))}
 }
 
-func (s *supervisor) sortedHeld() []*proctab.Handle {
-	out := make([]*proctab.Handle, 0, len(s.held))
-	for _, h := range s.held {
-		out = append(out, h)
+// setDeadline arms the one deadline; an earlier one already set stands.
+func (s *supervisor) setDeadline(at time.Time, why string) {
+	if s.deadline.armed() && !at.Before(s.deadline.at) {
+		return
 	}
-	slices.SortFunc(out, func(a, b *proctab.Handle) int { return a.Pid - b.Pid })
-	return out
-}
-
-func (s *supervisor) heldProcs() []proctab.Proc {
-	var out []proctab.Proc
-	for _, h := range s.sortedHeld() {
-		out = append(out, h.Proc)
-	}
-	return out
+	s.deadline.set(at)
+	s.deadlineWhy = why
 }

@@ -69,3 +69,41 @@ func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
 	}
 	return desc, false
 }
+
+// onChildExit reports the main child's end: in the stop report if a stop
+// began, or if the OOM killer ended it.
+func (s *supervisor) onChildExit(oom bool) {
+	fs := []log.Field{log.Num("pid", s.child), log.Str("cmd", s.childComm), log.Str("status", s.childDesc)}
+	if oom && !s.stop.begun() {
+		s.log.Warn("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+		return
+	}
+	if s.stop.begun() {
+		s.log.Report("child-exit", "main child exited", append(fs, log.Ms("after_ms", s.childEnded.Sub(s.stop.at)))...)
+		return
+	}
+	s.log.Info("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+}
+
+// onExited: a held process has ended (or, without pidfds, it is time to look).
+func (s *supervisor) onExited(pid int) {
+	s.reap() // ginit's own children first: their status is known
+	const unknown = "exited (not ginit's child: status unknown)"
+	var gone []int
+	if pid != proctab.Poll {
+		if h := s.held[pid]; h != nil && h.Exited() {
+			s.release(h, unknown)
+		}
+		gone = append(gone, pid)
+	} else {
+		for _, h := range s.held {
+			if !h.Pidfd() && h.Exited() { // a pidfd's exit is an event of its own
+				s.release(h, unknown)
+				gone = append(gone, h.Pid)
+			}
+		}
+	}
+	if s.phase == draining {
+		s.adopt(gone...)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -180,90 +179,6 @@ func (s *supervisor) stoppedBeforeStart() (int, bool) {
 	}
 }
 
-// finishLog flushes the log and writes the report file: the last things
-// ginit does. A run that never started its child (err) reports why.
-func (s *supervisor) finishLog(code int, err error) {
-	flushed := s.log.Flush()
-	var text string
-	switch {
-	case err != nil:
-		text = "ginit: " + err.Error() + "\nexit code " + strconv.Itoa(code) + "\n"
-	case s.child == 0:
-		text = "stop: " + signals.Name(s.stop.recv) + " at " + log.Stamp(s.stop.at) +
-			" (before the program started; it was not started)\nexit code " + strconv.Itoa(code) + "\n"
-	default:
-		text = s.reportText(code, s.log.Unwritten(flushed))
-	}
-	s.writeReport(text)
-}
-
-func (s *supervisor) onSignal(sig syscall.Signal) {
-	if sig == syscall.SIGCHLD {
-		s.reap()
-		return
-	}
-	if !signals.Forwarded(sig) {
-		return // SIGTTIN, SIGTTOU: caught only so that ginit is never stopped; tini drops them too
-	}
-	out, ok := s.cfg.Rewrites.Apply(sig)
-	if !ok {
-		s.log.Info("drop", "dropped signal (rewritten to 0)", log.Str("signal", signals.Name(sig)))
-		return
-	}
-	switch {
-	case signals.IsStop(out) && !s.stop.begun():
-		s.beginStop(sig, out)
-		switch {
-		case s.childDone:
-			s.stopWhileDraining()
-		case s.cfg.StopDelay > 0:
-			s.phase = delaying
-			s.beginDelay()
-		default:
-			s.phase = stopping
-			s.deliverStop("stop signal received; delivered")
-		}
-	case s.phase == delaying && signals.IsStop(out) && out != s.stop.sig:
-		s.phase = stopping
-		s.cutDelay(sig, out)
-	case s.stop.begun() && (out == s.stop.sig || out == s.stop.held):
-		// An orchestrator may repeat itself; to many job runners a second
-		// SIGTERM means "abort the job now". A different signal is deliberate.
-		// A signal held by --stop-delay and then cut short counts as had: the
-		// kernel may hand ginit a repeat of it after the signal that cut it.
-		msg := "stop signal already delivered; not sending it again"
-		if s.phase == delaying {
-			msg = "stop signal already received; held until the stop delay ends"
-		}
-		s.log.Report("repeat", msg, log.Str("signal", signals.Name(out)))
-	default:
-		s.forward(sig, out)
-	}
-}
-
-// onExited: a held process has ended (or, without pidfds, it is time to look).
-func (s *supervisor) onExited(pid int) {
-	s.reap() // ginit's own children first: their status is known
-	const unknown = "exited (not ginit's child: status unknown)"
-	var gone []int
-	if pid != proctab.Poll {
-		if h := s.held[pid]; h != nil && h.Exited() {
-			s.release(h, unknown)
-		}
-		gone = append(gone, pid)
-	} else {
-		for _, h := range s.held {
-			if !h.Pidfd() && h.Exited() { // a pidfd's exit is an event of its own
-				s.release(h, unknown)
-				gone = append(gone, h.Pid)
-			}
-		}
-	}
-	if s.phase == draining {
-		s.adopt(gone...)
-	}
-}
-
 // advance makes the transitions that follow from what the loop has learnt.
 func (s *supervisor) advance() {
 	if !s.childDone {
@@ -307,32 +222,6 @@ func (s *supervisor) recount() {
 	}
 }
 
-// onDeadline: --grace, or the drain's bound, or the wait after SIGKILL, has passed.
-func (s *supervisor) onDeadline() {
-	s.deadline.stop()
-	if s.phase == killing {
-		s.log.Warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them",
-			log.Procs("left", s.heldProcs()), log.Num("count", len(s.held)), log.Str("bound", "after SIGKILL, "+afterKill.String()))
-		s.finish()
-		return
-	}
-	why := s.deadlineWhy
-	s.killWhy, s.killAfter = why, time.Since(s.since())
-	s.phase = killing
-	s.killedInStop = s.stop.begun()
-	s.killAll()
-	since := s.drain.at
-	if s.stop.begun() {
-		since = s.stop.at
-	}
-	s.log.Warn("kill", "deadline passed; sent SIGKILL to everything left", log.Procs("killed", s.killed),
-		log.Num("count", len(s.killed)), log.Str("deadline", why), log.Ms("after_ms", time.Since(since)))
-	if len(s.killed) == 0 {
-		s.killedInStop = false
-	}
-	s.setDeadline(time.Now().Add(afterKill), "the wait after SIGKILL ("+afterKill.String()+")")
-}
-
 // finish ends the loop.
 func (s *supervisor) finish() {
 	s.phase = done
@@ -358,13 +247,4 @@ func (s *supervisor) exitCode() int {
 		s.log.Report("exit", "ginit exiting", log.Num("code", code))
 	}
 	return code
-}
-
-// setDeadline arms the one deadline; an earlier one already set stands.
-func (s *supervisor) setDeadline(at time.Time, why string) {
-	if s.deadline.armed() && !at.Before(s.deadline.at) {
-		return
-	}
-	s.deadline.set(at)
-	s.deadlineWhy = why
 }
