@@ -7,11 +7,13 @@ import (
 	"github.com/ginit-dev/ginit/proctab"
 )
 
+// statusEvery is how often ginit says what it is waiting for.
+const statusEvery = 10 * time.Second
+
 // alarm is one timer the loop selects on; c is nil while it is not armed.
-// Not time.NewTimer: its chan time.Time, held in an interface by the
-// runtime, keeps Time.String and with it 40 KB of time zone and layout code
-// in the binary. A new channel for each setting means a timer that fired
-// just before stop can only fill a channel nobody reads.
+// Not time.NewTimer, whose chan time.Time breaks the size rule
+// (internal/rawfile). A new channel for each setting means a timer that
+// fired just before stop can only fill a channel nobody reads.
 type alarm struct {
 	t  *time.Timer
 	c  chan struct{}

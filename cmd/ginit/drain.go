@@ -10,6 +10,11 @@ import (
 	"github.com/ginit-dev/ginit/signals"
 )
 
+// defaultDrain bounds a drain that no stop signal began (the main child
+// exited by itself) when no --grace is set: longer than the shutdown
+// timeouts of common job runners (Sidekiq's 25 s).
+const defaultDrain = 30 * time.Second
+
 type drainState struct {
 	at     time.Time
 	sig    syscall.Signal
@@ -62,7 +67,7 @@ func (s *supervisor) leftOver() ([]proctab.Proc, error) {
 // nothingLeft: no process is left for ginit to wait for. Without children
 // ginit has no descendants; as PID 1, an exec session may still be there.
 func (s *supervisor) nothingLeft() bool {
-	return s.noChildren && len(s.held) == 0 && (os.Getpid() != 1 || signals.NoneLeft())
+	return s.noChildren && len(s.procs.held) == 0 && (os.Getpid() != 1 || signals.NoneLeft())
 }
 
 // drainSignal is the stop's signal after rewriting (-r TERM:QUIT means QUIT
@@ -81,13 +86,13 @@ func (s *supervisor) drainSignal() syscall.Signal {
 // at the top of a tree that has not had it (proctab.Tops decides), and
 // reports what it did.
 func (s *supervisor) signalTops(msg string) {
-	tops, spared, left := proctab.Tops(s.heldProcs(), s.self, func(id proctab.ID) bool { return s.signalled[id] })
+	tops, spared, left := proctab.Tops(s.heldProcs(), s.self, func(id proctab.ID) bool { return s.procs.signalled[id] })
 	sent := s.signalEach(tops, s.drain.sig)
 	fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent),
 		log.Procs("already_signalled", spared), log.Procs("left_to_parent", left),
 		log.Num("count", len(sent)+len(spared)+len(left))}
-	if !s.modeSaid {
-		s.modeSaid = true
+	if !s.procs.modeSaid {
+		s.procs.modeSaid = true
 		fs = append(fs, log.Str("handles", proctab.Mode()))
 	}
 	s.log.Report("drain", msg, append(fs, s.deadlineFields("bound_ms")...)...)
@@ -101,32 +106,32 @@ func (s *supervisor) signalTops(msg string) {
 // proportion to what it changed, and a chain of any depth or a wide
 // drain stays linear.
 func (s *supervisor) adopt(parents ...int) {
-	if s.view == nil {
+	if s.procs.view == nil {
 		return // draining blind
 	}
 	var kids []proctab.Proc
-	if s.view.Forked() {
+	if s.procs.view.Forked() {
 		var ok bool
-		if kids, ok = s.view.Children(); !ok {
+		if kids, ok = s.procs.view.Children(); !ok {
 			kids, _ = s.list() // no children lists in this kernel: read everything
 		}
 		s.holdAll(kids)
 	}
 	for _, parent := range parents {
-		for _, pid := range s.kidsOf[parent] {
-			if h := s.held[pid]; h != nil {
-				if q, ok := s.view.Adopted(h.Proc); ok {
+		for _, pid := range s.procs.kidsOf[parent] {
+			if h := s.procs.held[pid]; h != nil {
+				if q, ok := s.procs.view.Adopted(h.Proc); ok {
 					h.PPid = q.PPid
 					kids = append(kids, q)
 				}
 			}
 		}
-		delete(s.kidsOf, parent)
+		delete(s.procs.kidsOf, parent)
 	}
 	var orphans []proctab.Proc
 	for _, k := range kids {
-		h := s.held[k.Pid]
-		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.signalled[k.ID()] {
+		h := s.procs.held[k.Pid]
+		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.procs.signalled[k.ID()] {
 			orphans = append(orphans, k)
 		}
 	}
@@ -153,8 +158,8 @@ func (s *supervisor) drainBlind(why error) {
 		if err = signals.SendAll(s.drain.sig); err == nil {
 			err = signals.SendAll(syscall.SIGCONT)
 		}
-	} else if err = signals.Send(s.child, s.drain.sig, true); err == nil {
-		err = signals.Send(s.child, syscall.SIGCONT, true)
+	} else if err = signals.Send(s.child.pid, s.drain.sig, true); err == nil {
+		err = signals.Send(s.child.pid, syscall.SIGCONT, true)
 	}
 	if err != nil && err != syscall.ESRCH {
 		s.log.Warn("drain", "cannot signal the processes left", log.Str("signal", signals.Name(s.drain.sig)), log.Str("error", err.Error()))
@@ -168,7 +173,7 @@ func (s *supervisor) drainBlind(why error) {
 // workers get SIGTERM from ginit and abandon their tasks), and what ginit
 // sends next is named, not called graceful (SIGTERM is nginx's fast stop).
 func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
-	if !s.stop.begun() || !diedOf(s.childStatus, s.stop.sig) {
+	if !s.stop.begun() || !diedOf(s.child.status, s.stop.sig) {
 		return
 	}
 	alive := map[proctab.ID]bool{}
@@ -176,14 +181,14 @@ func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
 		alive[p.ID()] = p.Alive()
 	}
 	for _, k := range s.stop.kids {
-		if !alive[k.ID()] || s.signalled[k.ID()] {
+		if !alive[k.ID()] || s.procs.signalled[k.ID()] {
 			continue
 		}
 		s.log.Warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
 			"ginit sends that child "+signals.Name(s.drain.sig)+" now and waits for it, another init would leave it to be SIGKILLed mid-job; "+
 			"fix: exec the app from the script (exec app ...); -g also reaches it, but signals every process of the group "+
 			"directly: a pre-forking server's workers (Celery's pool) may die mid-task",
-			log.Num("wrapper_pid", s.child), log.Str("wrapper_cmd", s.childComm), log.Num("pid", k.Pid), log.Str("cmd", k.Comm))
+			log.Num("wrapper_pid", s.child.pid), log.Str("wrapper_cmd", s.child.comm), log.Num("pid", k.Pid), log.Str("cmd", k.Comm))
 	}
 }
 

@@ -19,19 +19,19 @@ func (s *supervisor) reap() {
 	for _, e := range s.exits {
 		desc, oom := s.describe(e.Status)
 		p := proctab.Proc{Pid: e.Pid, Comm: "?"}
-		if h := s.held[e.Pid]; h != nil {
+		if h := s.procs.held[e.Pid]; h != nil {
 			p = h.Proc
 			s.release(h, desc)
 		}
-		if e.Pid == s.child && !s.childDone {
-			p.Comm = s.childComm
-			s.childDone, s.childStatus, s.childEnded, s.childDesc = true, e.Status, time.Now(), desc
+		if e.Pid == s.child.pid && !s.child.done {
+			p.Comm = s.child.comm
+			s.child.done, s.child.status, s.child.ended, s.child.desc = true, e.Status, time.Now(), desc
 		}
 		if oom {
-			s.oomed = append(s.oomed, p)
+			s.outcome.oomed = append(s.outcome.oomed, p)
 		}
 		switch {
-		case e.Pid == s.child:
+		case e.Pid == s.child.pid:
 			s.onChildExit(oom)
 		case oom:
 			s.log.Warn("oom", "process killed by the kernel's OOM killer", log.Num("pid", e.Pid), log.Str("cmd", p.Comm), log.Str("status", desc))
@@ -73,16 +73,16 @@ func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
 // onChildExit reports the main child's end: in the stop report if a stop
 // began, or if the OOM killer ended it.
 func (s *supervisor) onChildExit(oom bool) {
-	fs := []log.Field{log.Num("pid", s.child), log.Str("cmd", s.childComm), log.Str("status", s.childDesc)}
+	fs := []log.Field{log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm), log.Str("status", s.child.desc)}
 	if oom && !s.stop.begun() {
-		s.log.Warn("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+		s.log.Warn("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.child.ended.Sub(s.child.started)))...)
 		return
 	}
 	if s.stop.begun() {
-		s.log.Report("child-exit", "main child exited", append(fs, log.Ms("after_ms", s.childEnded.Sub(s.stop.at)))...)
+		s.log.Report("child-exit", "main child exited", append(fs, log.Ms("after_ms", s.child.ended.Sub(s.stop.at)))...)
 		return
 	}
-	s.log.Info("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.childEnded.Sub(s.started)))...)
+	s.log.Info("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.child.ended.Sub(s.child.started)))...)
 }
 
 // onExited: a held process has ended (or, without pidfds, it is time to look).
@@ -91,12 +91,12 @@ func (s *supervisor) onExited(pid int) {
 	const unknown = "exited (not ginit's child: status unknown)"
 	var gone []int
 	if pid != proctab.Poll {
-		if h := s.held[pid]; h != nil && h.Exited() {
+		if h := s.procs.held[pid]; h != nil && h.Exited() {
 			s.release(h, unknown)
 		}
 		gone = append(gone, pid)
 	} else {
-		for _, h := range s.held {
+		for _, h := range s.procs.held {
 			if !h.Pidfd() && h.Exited() { // a pidfd's exit is an event of its own
 				s.release(h, unknown)
 				gone = append(gone, h.Pid)

@@ -10,12 +10,26 @@ import (
 	"github.com/ginit-dev/ginit/signals"
 )
 
+// holds are the processes ginit waits for once the main child is gone (or
+// must SIGKILL): each held by a pidfd, or by pid and start time, from the
+// moment /proc shows it, and watched for its exit.
+type holds struct {
+	view      *proctab.View
+	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
+	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
+	kidsOf    map[int][]int           // held pids by their parent's, as last seen
+	modeSaid  bool                    // the drain has said how processes are held
+	noFDSaid  bool                    // the descriptor limit has been reported
+	watch     *proctab.Watcher
+	watchC    <-chan int
+}
+
 // holdAll takes a handle on each live process not yet held, and returns
 // those it took.
 func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 	noFD := 0
 	for _, p := range procs {
-		if old := s.held[p.Pid]; old != nil {
+		if old := s.procs.held[p.Pid]; old != nil {
 			if old.Start == p.Start {
 				old.PPid = p.PPid // a parent's exit may have handed it to ginit
 				continue
@@ -25,31 +39,31 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 		if !p.Alive() {
 			continue
 		}
-		h, ok := s.view.Hold(p)
+		h, ok := s.procs.view.Hold(p)
 		if !ok {
 			continue
 		}
-		if s.watch == nil {
+		if s.procs.watch == nil {
 			w, err := proctab.NewWatcher()
 			if err != nil {
 				s.log.Warn("drain", "cannot watch for exits with epoll; checking every "+proctab.PollInterval.String(),
 					log.Str("error", err.Error()))
 			}
-			s.watch, s.watchC = w, w.C
+			s.procs.watch, s.procs.watchC = w, w.C
 		}
 		// ginit's own children announce their exit with SIGCHLD, status and
 		// all: a second event for each through the watcher would double the
 		// wake-ups of a wide drain. One adopted later is reaped the same way.
 		if h.PPid != s.self {
-			if err := s.watch.Add(h); err != nil {
+			if err := s.procs.watch.Add(h); err != nil {
 				s.log.Warn("drain", "cannot watch a process", log.Num("pid", h.Pid), log.Str("error", err.Error()))
 			}
 		}
 		if !h.Pidfd() && proctab.Pidfds() {
 			noFD++
 		}
-		s.held[h.Pid] = h
-		s.kidsOf[h.PPid] = append(s.kidsOf[h.PPid], h.Pid)
+		s.procs.held[h.Pid] = h
+		s.procs.kidsOf[h.PPid] = append(s.procs.kidsOf[h.PPid], h.Pid)
 		fresh = append(fresh, h)
 	}
 	s.noteNoFD(noFD)
@@ -60,10 +74,10 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 // ginit's descriptors ran out: they are still signalled and waited for,
 // by pid and start time, but an operator should know the limit was hit.
 func (s *supervisor) noteNoFD(n int) {
-	if n == 0 || s.noFDSaid {
+	if n == 0 || s.procs.noFDSaid {
 		return
 	}
-	s.noFDSaid = true
+	s.procs.noFDSaid = true
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
 	s.log.Warn("drain", "descriptor limit reached: holding processes without a pidfd; they are signalled after a "+
@@ -79,8 +93,8 @@ func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []p
 	var failed []proctab.Proc
 	var firstErr error
 	for _, p := range ps {
-		s.signalled[p.ID()] = true
-		h := s.held[p.Pid]
+		s.procs.signalled[p.ID()] = true
+		h := s.procs.held[p.Pid]
 		err := h.Signal(sig)
 		if err == nil {
 			err = h.Signal(syscall.SIGCONT)
@@ -102,21 +116,21 @@ func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []p
 
 // list reads the process table, opening the view on first use.
 func (s *supervisor) list() ([]proctab.Proc, error) {
-	if s.view == nil {
+	if s.procs.view == nil {
 		v, err := proctab.NewView()
 		if err != nil {
 			return nil, err
 		}
-		s.view = v
+		s.procs.view = v
 	}
-	return s.view.List()
+	return s.procs.view.List()
 }
 
 // release forgets a process that has ended, and reports it.
 func (s *supervisor) release(h *proctab.Handle, status string) {
-	delete(s.held, h.Pid)
+	delete(s.procs.held, h.Pid)
 	h.Close()
-	if h.Pid == s.child || !s.drain.begun() && s.phase != killing {
+	if h.Pid == s.child.pid || !s.drain.begun() && s.phase != killing {
 		return
 	}
 	s.drain.exited++
@@ -128,8 +142,8 @@ func (s *supervisor) release(h *proctab.Handle, status string) {
 }
 
 func (s *supervisor) sortedHeld() []*proctab.Handle {
-	out := make([]*proctab.Handle, 0, len(s.held))
-	for _, h := range s.held {
+	out := make([]*proctab.Handle, 0, len(s.procs.held))
+	for _, h := range s.procs.held {
 		out = append(out, h)
 	}
 	slices.SortFunc(out, func(a, b *proctab.Handle) int { return a.Pid - b.Pid })

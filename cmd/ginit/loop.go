@@ -47,65 +47,32 @@ const (
 	done
 )
 
-// defaultDrain bounds a drain that no stop signal began (the main child
-// exited by itself) when no --grace is set: longer than the shutdown
-// timeouts of common job runners (Sidekiq's 25 s).
-const defaultDrain = 30 * time.Second
-
-// afterKill is how long ginit waits for what it SIGKILLed. A process in
-// uninterruptible sleep may outlive SIGKILL; ginit gives up on it rather
-// than hang, and the kernel ends it when PID 1 exits.
-const afterKill = 2 * time.Second
-
-// statusEvery is how often ginit says what it is waiting for.
-const statusEvery = 10 * time.Second
-
+// supervisor is the loop's state: what the command line set, the phase,
+// the main child, the processes held, the alarms, and what happened.
 type supervisor struct {
 	cfg   *cli.Config
 	log   *log.Logger
 	sigs  <-chan os.Signal
 	early []syscall.Signal // arrived before the child started
 
-	phase     phase
-	self      int // ginit's pid: 1 in a container
-	child     int // the main child's pid
-	childComm string
-	started   time.Time
+	phase phase
+	self  int       // ginit's pid: 1 in a container
+	child mainChild // child.go
 
-	childDone   bool
-	childStatus syscall.WaitStatus
-	childDesc   string // how it ended: "exited 3", "killed by SIGKILL (out of memory)"
-	childEnded  time.Time
-	noChildren  bool // the last reap found no children at all (ECHILD)
-	exits       []reaper.Exit
+	noChildren bool // the last reap found no children at all (ECHILD)
+	exits      []reaper.Exit
+	oom        *oom.Counter
 
-	stop  stopState
-	drain drainState
-	delay alarm // the end of --stop-delay
+	stop  stopState  // stop.go
+	drain drainState // drain.go
+	procs holds      // holds.go: the processes ginit waits for
 
-	view      *proctab.View
-	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
-	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
-	kidsOf    map[int][]int           // held pids by their parent's, as last seen
-	modeSaid  bool                    // the drain has said how processes are held
-	noFDSaid  bool                    // the descriptor limit has been reported
-	watch     *proctab.Watcher
-	watchC    <-chan int
+	delay       alarm // the end of --stop-delay (delay.go)
+	deadline    alarm
+	deadlineWhy string // which deadline: "--grace 28s", "the drain's default bound (30s)"
+	status      alarm  // the next "waiting for" line (alarm.go)
 
-	deadline     alarm
-	deadlineWhy  string // which deadline: "--grace 28s", "the drain's default bound (30s)"
-	status       alarm
-	killed       []proctab.Proc // what ginit's SIGKILL reached
-	killedIDs    map[proctab.ID]bool
-	killedInStop bool
-
-	// For the report (report.go) and the OOM check (oom.go).
-	oom       *oom.Counter
-	oomed     []proctab.Proc // killed by the OOM killer, as far as ginit saw
-	ended     []ended
-	endedMore int
-	killWhy   string
-	killAfter time.Duration
+	outcome outcome // report.go: what ginit's deadlines and the OOM killer did
 }
 
 // run supervises until ginit should exit, and returns the exit code.
@@ -117,12 +84,12 @@ func (s *supervisor) run() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.child, s.started, s.self = pid, time.Now(), os.Getpid()
+	s.child.pid, s.child.started, s.self = pid, time.Now(), os.Getpid()
 	s.oom = oom.New()
-	s.held, s.signalled, s.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
-	s.kidsOf = map[int][]int{}
-	s.childComm = baseName(s.cfg.Argv[0])
-	s.log.Debug("start", "started child", log.Num("pid", pid), log.Str("cmd", s.childComm))
+	s.procs.held, s.procs.signalled, s.outcome.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
+	s.procs.kidsOf = map[int][]int{}
+	s.child.comm = baseName(s.cfg.Argv[0])
+	s.log.Debug("start", "started child", log.Num("pid", pid), log.Str("cmd", s.child.comm))
 	s.log.Trace("start", "child argv", log.Str("argv", joinArgv(s.cfg.Argv)))
 
 	// The child may already be gone, its SIGCHLD queued or coalesced with
@@ -136,7 +103,7 @@ func (s *supervisor) run() (int, error) {
 		select {
 		case sig := <-s.sigs:
 			s.onSignal(sig.(syscall.Signal))
-		case pid := <-s.watchC:
+		case pid := <-s.procs.watchC:
 			s.onExited(pid)
 		case <-s.delay.c:
 			s.phase = stopping
@@ -181,7 +148,7 @@ func (s *supervisor) stoppedBeforeStart() (int, bool) {
 
 // advance makes the transitions that follow from what the loop has learnt.
 func (s *supervisor) advance() {
-	if !s.childDone {
+	if !s.child.done {
 		return
 	}
 	switch s.phase {
@@ -197,7 +164,7 @@ func (s *supervisor) advance() {
 		s.phase = draining
 		s.beginDrain(procs, err)
 	case draining, killing:
-		if len(s.held) == 0 {
+		if len(s.procs.held) == 0 {
 			s.recount()
 		}
 	}
@@ -232,8 +199,8 @@ func (s *supervisor) finish() {
 // exitCode is the main child's, or 137 when ginit's deadline killed work
 // during a stop (a clean-looking 143 would hide it), remapped by -e.
 func (s *supervisor) exitCode() int {
-	code := reaper.Code(s.childStatus)
-	if !s.childDone || s.killedInStop {
+	code := reaper.Code(s.child.status)
+	if !s.child.done || s.outcome.killedInStop {
 		code = 128 + int(syscall.SIGKILL)
 	}
 	if s.cfg.Remap[code] {
@@ -241,8 +208,8 @@ func (s *supervisor) exitCode() int {
 		code = 0
 	}
 	switch {
-	case len(s.oomed) > 0:
-		s.log.Report("exit", "ginit exiting", log.Num("code", code), log.Str("status", s.childDesc), log.Procs("oom_killed", s.oomed))
+	case len(s.outcome.oomed) > 0:
+		s.log.Report("exit", "ginit exiting", log.Num("code", code), log.Str("status", s.child.desc), log.Procs("oom_killed", s.outcome.oomed))
 	case s.stop.begun() || s.drain.begun():
 		s.log.Report("exit", "ginit exiting", log.Num("code", code))
 	}

@@ -4,6 +4,24 @@
 //
 // It takes tini's flags, environment variables and exit codes; see the
 // README for where it differs and why.
+//
+// This package is main and the supervisor; each other job has its package
+// (internal/cli, internal/log, internal/spawn, internal/oom,
+// internal/rawfile, signals, reaper, proctab). Its files:
+//
+//	main.go        the first signal catch, the command line, set-up, exit
+//	loop.go        the supervisor's state, its phases and its one select loop
+//	signals.go     a signal received: forward it, or begin the stop
+//	stop.go        delivering the stop signal, and past a child that ignores it
+//	delay.go       --stop-delay: holding the stop signal
+//	exits.go       reaping: the main child's end, others', the OOM killer's
+//	drain.go       the drain: the stop signal once to each process left
+//	holds.go       the processes held (pidfds) and waited for
+//	kill.go        a deadline passed: SIGKILL to everything left
+//	alarm.go       the loop's timers, the deadline, the "waiting for" line
+//	child.go       the main child's state and names
+//	report.go      the outcome, the stop report, the last log flush
+//	reportfile.go  writing --report-file safely
 package main
 
 import (

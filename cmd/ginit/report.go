@@ -23,6 +23,20 @@ const reportMax = 4096
 // in reportMax, so memory stays bounded however many processes drain.
 const endedMax = reportMax / 16
 
+// outcome is what ginit's deadlines and the OOM killer did, and what
+// ended during a drain or a kill: the report's matter, and the exit code's
+// (a stop that had to kill work exits 137).
+type outcome struct {
+	killed       []proctab.Proc // what ginit's SIGKILL reached
+	killedIDs    map[proctab.ID]bool
+	killedInStop bool
+	killWhy      string // the deadline that killed
+	killAfter    time.Duration
+	oomed        []proctab.Proc // killed by the OOM killer, as far as ginit saw
+	ended        []ended
+	endedMore    int // ends beyond endedMax, counted only
+}
+
 // ended is one process seen to end during a drain or a kill.
 type ended struct {
 	p      proctab.Proc
@@ -32,10 +46,10 @@ type ended struct {
 
 // noteEnd keeps a process's end for the report.
 func (s *supervisor) noteEnd(p proctab.Proc, status string, after time.Duration) {
-	if len(s.ended) < endedMax {
-		s.ended = append(s.ended, ended{p, status, after})
+	if len(s.outcome.ended) < endedMax {
+		s.outcome.ended = append(s.outcome.ended, ended{p, status, after})
 	} else {
-		s.endedMore++
+		s.outcome.endedMore++
 	}
 }
 
@@ -63,32 +77,32 @@ func (s *supervisor) reportText(code int, logNote string) string {
 	} else {
 		add("stop: none (the main child ended by itself)")
 	}
-	if s.childDone {
-		when := msec(s.childEnded.Sub(s.started)) + " after it started"
+	if s.child.done {
+		when := msec(s.child.ended.Sub(s.child.started)) + " after it started"
 		if st.begun() {
-			when = msec(s.childEnded.Sub(st.at)) + " after the stop"
+			when = msec(s.child.ended.Sub(st.at)) + " after the stop"
 		}
-		add("main child ", log.ProcName(proctab.Proc{Pid: s.child, Comm: s.childComm}), ": ", s.childDesc, ", ", when)
+		add("main child ", log.ProcName(proctab.Proc{Pid: s.child.pid, Comm: s.child.comm}), ": ", s.child.desc, ", ", when)
 	}
 	if s.drain.begun() {
-		add("drained with ", signals.Name(s.drain.sig), ": ", strconv.Itoa(len(s.ended)+s.endedMore), " process(es) ended")
+		add("drained with ", signals.Name(s.drain.sig), ": ", strconv.Itoa(len(s.outcome.ended)+s.outcome.endedMore), " process(es) ended")
 	}
 	since := " after the stop"
 	if !st.begun() {
 		since = " after the drain began"
 	}
-	for _, e := range s.ended {
+	for _, e := range s.outcome.ended {
 		add("  ", log.ProcName(e.p), ": ", e.status, ", ", msec(e.after), since)
 	}
-	if len(s.killed) > 0 {
+	if len(s.outcome.killed) > 0 {
 		var names []string
-		for _, p := range s.killed[:min(len(s.killed), log.ListMax)] {
+		for _, p := range s.outcome.killed[:min(len(s.outcome.killed), log.ListMax)] {
 			names = append(names, log.ProcName(p))
 		}
-		if len(s.killed) > log.ListMax {
-			names = append(names, "+"+strconv.Itoa(len(s.killed)-log.ListMax)+" more")
+		if len(s.outcome.killed) > log.ListMax {
+			names = append(names, "+"+strconv.Itoa(len(s.outcome.killed)-log.ListMax)+" more")
 		}
-		add("killed (SIGKILL) at ", s.killWhy, ", ", msec(s.killAfter), since, ": ", strings.Join(names, ","))
+		add("killed (SIGKILL) at ", s.outcome.killWhy, ", ", msec(s.outcome.killAfter), since, ": ", strings.Join(names, ","))
 	}
 	if logNote != "" {
 		add("log: ", logNote)
@@ -145,7 +159,7 @@ func (s *supervisor) finishLog(code int, err error) {
 	switch {
 	case err != nil:
 		text = "ginit: " + err.Error() + "\nexit code " + strconv.Itoa(code) + "\n"
-	case s.child == 0:
+	case s.child.pid == 0:
 		text = "stop: " + signals.Name(s.stop.recv) + " at " + log.Stamp(s.stop.at) +
 			" (before the program started; it was not started)\nexit code " + strconv.Itoa(code) + "\n"
 	default:

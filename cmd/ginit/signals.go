@@ -7,6 +7,10 @@ import (
 	"github.com/ginit-dev/ginit/signals"
 )
 
+// onSignal handles one signal ginit received: SIGCHLD reaps (exits.go); a
+// stop signal begins the stop (stop.go), held first with --stop-delay
+// (delay.go); a repeat of it is not delivered again; anything else is
+// forwarded after rewriting.
 func (s *supervisor) onSignal(sig syscall.Signal) {
 	if sig == syscall.SIGCHLD {
 		s.reap()
@@ -24,7 +28,7 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	case signals.IsStop(out) && !s.stop.begun():
 		s.beginStop(sig, out)
 		switch {
-		case s.childDone:
+		case s.child.done:
 			s.stopWhileDraining()
 		case s.cfg.StopDelay > 0:
 			s.phase = delaying
@@ -57,7 +61,7 @@ func (s *supervisor) forward(recv, out syscall.Signal) {
 	if recv != out {
 		fs = append(fs, log.Str("received", signals.Name(recv)))
 	}
-	if s.childDone && !s.cfg.Group {
+	if s.child.done && !s.cfg.Group {
 		s.log.Info("forward", "dropped signal: the child has exited", fs...)
 		return
 	}
@@ -66,7 +70,7 @@ func (s *supervisor) forward(recv, out syscall.Signal) {
 		s.log.Warn("forward", "cannot forward signal", append(fs, log.Str("to", to), log.Str("error", err.Error()))...)
 		return
 	}
-	s.log.Info("forward", "forwarded signal", append(fs, log.Str("to", to), log.Num("pid", s.child))...)
+	s.log.Info("forward", "forwarded signal", append(fs, log.Str("to", to), log.Num("pid", s.child.pid))...)
 }
 
 // toChild sends sig to the main child, or to its process group with -g,
@@ -75,16 +79,16 @@ func (s *supervisor) forward(recv, out syscall.Signal) {
 // is then signalled itself, since it is the one ginit answers for.
 func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
 	if s.cfg.Group {
-		err = signals.Send(s.child, sig, true)
-		if err != syscall.ESRCH || s.childDone {
+		err = signals.Send(s.child.pid, sig, true)
+		if err != syscall.ESRCH || s.child.done {
 			return "group", err
 		}
 		to = "child (its process group is empty)"
 	} else {
 		to = "child"
 	}
-	err = signals.Send(s.child, sig, false)
-	if err == syscall.ESRCH && s.childDone {
+	err = signals.Send(s.child.pid, sig, false)
+	if err == syscall.ESRCH && s.child.done {
 		err = nil // reaped already: the exit is what the loop handles next
 	}
 	return to, err

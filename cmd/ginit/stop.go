@@ -62,14 +62,14 @@ func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 	procs, err := s.list()
 	if err == nil {
 		for _, p := range procs {
-			if p.PPid == s.child {
+			if p.PPid == s.child.pid {
 				s.stop.kids = append(s.stop.kids, p)
 			}
-			if p.Pid == s.child {
-				s.childComm = p.Comm
+			if p.Pid == s.child.pid {
+				s.child.comm = p.Comm
 			}
-			if p.Pid == s.child || (s.cfg.Group && p.Pgrp == s.child) {
-				s.signalled[p.ID()] = true
+			if p.Pid == s.child.pid || (s.cfg.Group && p.Pgrp == s.child.pid) {
+				s.procs.signalled[p.ID()] = true
 			}
 		}
 	}
@@ -82,7 +82,7 @@ func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 	if _, err := s.toChild(syscall.SIGCONT); err != nil {
 		s.log.Warn("stop", "cannot send SIGCONT after the stop signal", log.Str("to", to), log.Str("error", err.Error()))
 	}
-	s.log.Report("stop", msg, append(fs, log.Str("to", to), log.Num("pid", s.child), log.Str("cmd", s.childComm))...)
+	s.log.Report("stop", msg, append(fs, log.Str("to", to), log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm))...)
 	s.passIgnored(procs) // bash ignores SIGQUIT: -r TERM:QUIT must still reach the app
 }
 
@@ -92,37 +92,37 @@ func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 // script would leave nginx serving until the orchestrator SIGKILLs it all.
 // ginit does not wait for a shell that will never act: it delivers the
 // signal now to those the drain would reach once the shell died, the main
-// child's own children, once each (s.signalled keeps the drain from sending
+// child's own children, once each (s.procs.signalled keeps the drain from sending
 // it again). A blocked signal is not acted on here: it is pending, and tini,
 // dumb-init and catatonit block every signal to take it with sigwait or a
 // signalfd, so their child would get it twice. With -g the group has it.
 func (s *supervisor) passIgnored(listed []proctab.Proc) {
-	if s.cfg.Group || s.view == nil {
+	if s.cfg.Group || s.procs.view == nil {
 		return
 	}
 	i := -1
 	for j, p := range listed {
-		if p.Pid == s.child {
+		if p.Pid == s.child.pid {
 			i = j
 		}
 	}
 	if i < 0 {
 		return
 	}
-	m, ok := s.view.SigMasks(listed[i])
+	m, ok := s.procs.view.SigMasks(listed[i])
 	if !ok || !m.Ignores(s.stop.sig) {
 		return
 	}
 	var sent []proctab.Proc
 	for _, k := range s.stop.kids {
-		if s.signalled[k.ID()] {
+		if s.procs.signalled[k.ID()] {
 			continue
 		}
-		h, ok := s.view.Hold(k) // by pidfd: a pid reused since the listing is not signalled
+		h, ok := s.procs.view.Hold(k) // by pidfd: a pid reused since the listing is not signalled
 		if !ok {
 			continue
 		}
-		s.signalled[k.ID()] = true
+		s.procs.signalled[k.ID()] = true
 		err := h.Signal(s.stop.sig)
 		if err == nil {
 			err = h.Signal(syscall.SIGCONT)
@@ -134,7 +134,7 @@ func (s *supervisor) passIgnored(listed []proctab.Proc) {
 		h.Close()
 	}
 	name := signals.Name(s.stop.sig)
-	fs := []log.Field{log.Str("signal", name), log.Num("pid", s.child), log.Str("cmd", s.childComm)}
+	fs := []log.Field{log.Str("signal", name), log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm)}
 	if len(sent) == 0 {
 		s.log.Warn("stop", "the main child ignores "+name+" and has no child to deliver it to; only a deadline will stop it", fs...)
 		return
