@@ -106,6 +106,8 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 	}
 }
 
+// Error, Warn, Report, Info, Debug and Trace log at their level. Report is
+// the stop report's: labelled info, but shown at the default level.
 func (l *Logger) Error(event, msg string, fs ...Field) { l.Log(LevelError, "error", event, msg, fs...) }
 func (l *Logger) Warn(event, msg string, fs ...Field)  { l.Log(LevelWarn, "warn", event, msg, fs...) }
 func (l *Logger) Report(event, msg string, fs ...Field) {
