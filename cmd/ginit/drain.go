@@ -132,6 +132,9 @@ func (s *supervisor) adopt(parents ...int) {
 	for _, k := range kids {
 		h := s.procs.held[k.Pid]
 		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.procs.signalled[k.ID()] {
+			// Marked now: a kid read both among ginit's children and as a
+			// parent's adopted one is listed twice, and must get one signal.
+			s.procs.signalled[k.ID()] = true
 			orphans = append(orphans, k)
 		}
 	}
