@@ -6,16 +6,16 @@
 // start-up count, and some of the standard library costs far more than it
 // looks:
 //
-//   - os.File starts the runtime's network poller (a thread and an epoll
-//     descriptor) for files that are never pollable, and on a broken pipe
-//     raises a SIGPIPE of its own; so files are read and written with
-//     syscall.Open, Read and Write.
-//   - os.ReadFile's Stat, Time.Format, even Time.Date, link the time zone
-//     loader and the layout engine (about 40 KB); so is a chan time.Time,
-//     whose Time.String the runtime keeps through an interface: timers are
-//     time.AfterFunc, and times are written by the log package's Stamp.
-//   - fmt and reflect (runtime/debug.ReadBuildInfo pulls both in) cost
-//     about 196 KB; strings are built with strconv and strings.
+//   - os.File starts the runtime's network poller for files that are never
+//     pollable, and on a broken pipe raises a SIGPIPE of its own; so files
+//     are read and written with syscall.Open, Read and Write.
+//   - Time.Format, even Time.Date, and os.ReadFile's Stat link in the time
+//     zone loader and the layout engine (about 40 KB); so does a chan
+//     time.Time (time.NewTimer), whose Time.String the runtime keeps through
+//     an interface. Timers are time.AfterFunc; times are written by the log
+//     package's Stamp.
+//   - fmt and reflect (runtime/debug.ReadBuildInfo pulls in both) cost about
+//     196 KB; text is built with strconv and strings.
 //
 // Measure a change with `make build` and the binary's size in bytes.
 package rawfile
