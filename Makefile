@@ -68,8 +68,8 @@ demo: build
 FUZZTIME ?= 30s
 .PHONY: fuzz lint race release
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParseArgs$$' -fuzztime $(FUZZTIME) ./cmd/ginit
-	$(GO) test -run '^$$' -fuzz '^FuzzParseDuration$$' -fuzztime $(FUZZTIME) ./cmd/ginit
+	$(GO) test -run '^$$' -fuzz '^FuzzParseArgs$$' -fuzztime $(FUZZTIME) ./internal/cli
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDuration$$' -fuzztime $(FUZZTIME) ./internal/cli
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./signals
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRewrite$$' -fuzztime $(FUZZTIME) ./signals
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ginit-dev/ginit/internal/rawfile"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -101,7 +103,7 @@ func (h *Handle) Pidfd() bool { return h.fd >= 0 }
 
 // fdinfoPid is the pid a pidfd refers to, as /proc numbers it; 0 if unknown.
 func fdinfoPid(fd int) int {
-	b, err := readFile("/proc/self/fdinfo/" + strconv.Itoa(fd))
+	b, err := rawfile.Read("/proc/self/fdinfo/" + strconv.Itoa(fd))
 	if err != nil {
 		return 0
 	}
@@ -181,7 +183,7 @@ func (v *View) ListHeld(known func(pid int) bool) ([]Proc, []*Handle, error) {
 		return procs, hs, err
 	}
 	v.last = lastPid()
-	names, err := readDirNames("/proc")
+	names, err := rawfile.DirNames("/proc")
 	if err != nil {
 		return nil, nil, errors.New("cannot read /proc: " + err.Error())
 	}

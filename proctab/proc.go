@@ -2,13 +2,17 @@
 // table read from /proc, a pidfd that holds each process's identity from the
 // moment it is known (so a reused PID is never signalled), a watcher that
 // reports their exits as events, and Tops, the plain function that decides
-// who gets the stop signal in a drain.
+// who gets the stop signal in a drain. /proc is read through
+// internal/rawfile (the size rule is there); a /proc file is never
+// pollable, so nothing is lost.
 package proctab
 
 import (
 	"bytes"
 	"strconv"
 	"strings"
+
+	"github.com/ginit-dev/ginit/internal/rawfile"
 )
 
 // Proc is one process as /proc shows it, numbered in ginit's PID namespace
@@ -74,7 +78,7 @@ func ParseStat(b []byte) (Proc, bool) {
 
 // readStat reads /proc/PID/stat; false when the process is already gone.
 func readStat(pid int) (Proc, bool) {
-	b, err := readFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := rawfile.Read("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return Proc{}, false
 	}

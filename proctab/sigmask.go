@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/ginit-dev/ginit/internal/rawfile"
 )
 
 // Masks are the signal sets /proc/PID/status shows for a process: those it
@@ -59,7 +61,7 @@ func ParseMasks(b []byte) (m Masks, ok bool) {
 // SigMasks reads p's signal sets. A process that is gone, or a zombie
 // (whose sets the kernel no longer has), gives ok false.
 func (v *View) SigMasks(p Proc) (m Masks, ok bool) {
-	b, err := readFile("/proc/" + strconv.Itoa(p.view) + "/status")
+	b, err := rawfile.Read("/proc/" + strconv.Itoa(p.view) + "/status")
 	if err != nil {
 		return Masks{}, false
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/ginit-dev/ginit/internal/rawfile"
 )
 
 // View is how ginit reads /proc. In a container /proc is the namespace's
@@ -51,7 +53,7 @@ func (v *View) Whole() bool { return v.self == 1 }
 // whole namespace but ginit when Whole, else ginit's descendants.
 func (v *View) List() ([]Proc, error) {
 	v.last = lastPid() // before the listing: a process forked during it moves the number
-	names, err := readDirNames("/proc")
+	names, err := rawfile.DirNames("/proc")
 	if err != nil {
 		return nil, errors.New("cannot read /proc: " + err.Error())
 	}
@@ -168,12 +170,12 @@ func (v *View) Family(pid int) ([]Proc, error) {
 // parent's number in ginit's namespace.
 func (v *View) childrenOf(viewPid, pid int, known func(int) bool) (kids []Proc, ok bool) {
 	task := "/proc/" + strconv.Itoa(viewPid) + "/task/"
-	tids, err := readDirNames(task)
+	tids, err := rawfile.DirNames(task)
 	if err != nil {
 		return nil, false
 	}
 	for _, tid := range tids {
-		b, err := readFile(task + tid + "/children")
+		b, err := rawfile.Read(task + tid + "/children")
 		if err != nil {
 			return nil, false
 		}
@@ -227,7 +229,7 @@ func nsLink(pid string) string {
 }
 
 func nsPids(pid int) ([]int, error) {
-	b, err := readFile("/proc/" + strconv.Itoa(pid) + "/status")
+	b, err := rawfile.Read("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +254,7 @@ func nsPids(pid int) ([]int, error) {
 // lastPid is the last pid the kernel handed out in ginit's namespace, as
 // /proc/loadavg tells the reader (whatever namespace /proc belongs to).
 func lastPid() int {
-	b, err := readFile("/proc/loadavg")
+	b, err := rawfile.Read("/proc/loadavg")
 	if err != nil {
 		return -1
 	}

@@ -1,6 +1,7 @@
-// Package signals knows which signals ginit catches and forwards, how to name
-// and parse them, how rewrite rules map one to another, and how to deliver
-// them to a process, a process group or a set of processes.
+// Package signals is ginit's side of signals: which it catches and forwards,
+// the dispositions it installs at start (catch.go), how to name and parse
+// them, how rewrite rules map one to another, and how to deliver them to a
+// process, a process group or a set of processes.
 package signals
 
 import (

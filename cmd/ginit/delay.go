@@ -4,6 +4,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/signals"
 )
 
@@ -13,20 +14,20 @@ import (
 // serving the requests still routed to it. This is the preStop sleep that
 // distroless and scratch images cannot run. The grace period counts from
 // the signal's arrival, delay included, which is why the delay must be
-// shorter than --grace (checkDelay).
+// shorter than --grace (cli refuses one that is not).
 
 // beginDelay holds the stop signal until the delay passes.
 func (s *supervisor) beginDelay() {
-	until := s.stop.at.Add(s.cfg.stopDelay)
+	until := s.stop.at.Add(s.cfg.StopDelay)
 	s.delay.set(until)
-	s.log.report("delay", "stop signal received; holding it for --stop-delay while the app keeps serving",
-		append(s.stopFields(), ms("delay_ms", s.cfg.stopDelay), str("until", stamp(until)))...)
+	s.log.Report("delay", "stop signal received; holding it for --stop-delay while the app keeps serving",
+		append(s.stopFields(), log.Ms("delay_ms", s.cfg.StopDelay), log.Str("until", log.Stamp(until)))...)
 }
 
 // onDelayEnd: the delay has passed; deliver the held signal.
 func (s *supervisor) onDelayEnd() {
 	s.endDelay("the delay passed")
-	s.deliverStop("stop delay over; delivered", ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
+	s.deliverStop("stop delay over; delivered", log.Ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
 }
 
 // cutDelay: a different stop signal during the delay (SIGQUIT after
@@ -37,29 +38,19 @@ func (s *supervisor) cutDelay(recv, out syscall.Signal) {
 	s.stop.held = s.stop.sig
 	s.stop.sig, s.stop.recv = out, recv
 	s.deliverStop("different stop signal during the delay; delivered at once",
-		ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)), str("held", signals.Name(s.stop.held)))
+		log.Ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)), log.Str("held", signals.Name(s.stop.held)))
 }
 
 // childExitedInDelay: nothing is left to hold the signal for; the drain
 // that follows proceeds as usual.
 func (s *supervisor) childExitedInDelay() {
 	s.endDelay("the main child exited")
-	s.log.report("delay", "main child exited during the stop delay; draining now",
-		ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
+	s.log.Report("delay", "main child exited during the stop delay; draining now",
+		log.Ms("delayed_ms", s.stop.delayEnd.Sub(s.stop.at)))
 }
 
 // endDelay stops the delay and notes when and why, for the report.
 func (s *supervisor) endDelay(how string) {
 	s.delay.stop()
 	s.stop.delayEnd, s.stop.delayHow = time.Now(), how
-}
-
-// checkDelay refuses a delay that would use up the grace period: the grace
-// counts from the signal's arrival, so the app would get none of it.
-func (c *config) checkDelay() error {
-	if c.stopDelay > 0 && c.grace > 0 && c.stopDelay >= c.grace {
-		return usagef("--stop-delay ", c.stopDelay.String(), " must be shorter than --grace ", c.grace.String(),
-			" (the grace period counts from the signal's arrival, delay included)")
-	}
-	return nil
 }

@@ -5,14 +5,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
 
+// defaultDrain bounds a drain that no stop signal began (the main child
+// exited by itself) when no --grace is set: longer than the shutdown
+// timeouts of common job runners (Sidekiq's 25 s).
+const defaultDrain = 30 * time.Second
+
 type drainState struct {
 	at     time.Time
 	sig    syscall.Signal
-	lines  int // per-process lines written, up to listMax: a deep tree would flood the log
+	lines  int // per-process lines written, up to log.ListMax: a deep tree would flood the log
 	exited int // processes seen to exit since the drain or the kill began
 }
 
@@ -21,7 +27,7 @@ func (d *drainState) begun() bool { return !d.at.IsZero() }
 // line reports whether one more per-process line may be written.
 func (d *drainState) line() bool {
 	d.lines++
-	return d.lines <= listMax
+	return d.lines <= log.ListMax
 }
 
 // beginDrain runs when the main child is gone. Left alone, the processes
@@ -30,7 +36,7 @@ func (d *drainState) line() bool {
 func (s *supervisor) beginDrain(procs []proctab.Proc, listErr error) {
 	s.drain.at, s.drain.sig = time.Now(), s.drainSignal()
 	if !s.stop.begun() {
-		bound, why := s.cfg.grace, "the drain's bound (--grace "+s.cfg.grace.String()+")"
+		bound, why := s.cfg.Grace, "the drain's bound (--grace "+s.cfg.Grace.String()+")"
 		if bound == 0 {
 			bound, why = defaultDrain, "the drain's default bound ("+defaultDrain.String()+", no --grace set)"
 		}
@@ -61,7 +67,7 @@ func (s *supervisor) leftOver() ([]proctab.Proc, error) {
 // nothingLeft: no process is left for ginit to wait for. Without children
 // ginit has no descendants; as PID 1, an exec session may still be there.
 func (s *supervisor) nothingLeft() bool {
-	return s.noChildren && len(s.held) == 0 && (os.Getpid() != 1 || signals.NoneLeft())
+	return s.noChildren && len(s.procs.held) == 0 && (os.Getpid() != 1 || signals.NoneLeft())
 }
 
 // drainSignal is the stop's signal after rewriting (-r TERM:QUIT means QUIT
@@ -70,7 +76,7 @@ func (s *supervisor) drainSignal() syscall.Signal {
 	if s.stop.begun() {
 		return s.stop.sig
 	}
-	if sig, ok := s.cfg.rewrites.Apply(syscall.SIGTERM); ok {
+	if sig, ok := s.cfg.Rewrites.Apply(syscall.SIGTERM); ok {
 		return sig
 	}
 	return syscall.SIGTERM
@@ -80,16 +86,16 @@ func (s *supervisor) drainSignal() syscall.Signal {
 // at the top of a tree that has not had it (proctab.Tops decides), and
 // reports what it did.
 func (s *supervisor) signalTops(msg string) {
-	tops, spared, left := proctab.Tops(s.heldProcs(), s.self, func(id proctab.ID) bool { return s.signalled[id] })
+	tops, spared, left := proctab.Tops(s.heldProcs(), s.self, func(id proctab.ID) bool { return s.procs.signalled[id] })
 	sent := s.signalEach(tops, s.drain.sig)
-	fs := []field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", sent),
-		procs("already_signalled", spared), procs("left_to_parent", left),
-		num("count", len(sent)+len(spared)+len(left))}
-	if !s.modeSaid {
-		s.modeSaid = true
-		fs = append(fs, str("handles", proctab.Mode()))
+	fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent),
+		log.Procs("already_signalled", spared), log.Procs("left_to_parent", left),
+		log.Num("count", len(sent)+len(spared)+len(left))}
+	if !s.procs.modeSaid {
+		s.procs.modeSaid = true
+		fs = append(fs, log.Str("handles", proctab.Mode()))
 	}
-	s.log.report("drain", msg, append(fs, s.deadlineFields("bound_ms")...)...)
+	s.log.Report("drain", msg, append(fs, s.deadlineFields("bound_ms")...)...)
 }
 
 // adopt: processes ended during the drain (parents), so their children
@@ -100,66 +106,54 @@ func (s *supervisor) signalTops(msg string) {
 // proportion to what it changed, and a chain of any depth or a wide
 // drain stays linear.
 func (s *supervisor) adopt(parents ...int) {
-	if s.view == nil {
+	if s.procs.view == nil {
 		return // draining blind
 	}
 	var kids []proctab.Proc
-	if s.view.Forked() {
+	if s.procs.view.Forked() {
 		var ok bool
-		if kids, ok = s.view.Children(func(pid int) bool { return s.held[pid] != nil }); !ok {
+		if kids, ok = s.procs.view.Children(func(pid int) bool { return s.procs.held[pid] != nil }); !ok {
 			kids, _ = s.list() // no children lists in this kernel: read everything
 		}
 		s.holdAll(kids)
 	}
 	for _, parent := range parents {
-		for _, pid := range s.kidsOf[parent] {
-			if h := s.held[pid]; h != nil {
-				if q, ok := s.view.Adopted(h.Proc); ok {
+		for _, pid := range s.procs.kidsOf[parent] {
+			if h := s.procs.held[pid]; h != nil {
+				if q, ok := s.procs.view.Adopted(h.Proc); ok {
 					h.PPid = q.PPid
 					kids = append(kids, q)
 				}
 			}
 		}
-		delete(s.kidsOf, parent)
+		delete(s.procs.kidsOf, parent)
 	}
 	var orphans []proctab.Proc
 	for _, k := range kids {
-		h := s.held[k.Pid]
-		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.signalled[k.ID()] {
+		h := s.procs.held[k.Pid]
+		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.procs.signalled[k.ID()] {
+			// Marked now: a kid read both among ginit's children and as a
+			// parent's adopted one is listed twice, and must get one signal.
+			s.procs.signalled[k.ID()] = true
 			orphans = append(orphans, k)
 		}
 	}
 	sent := s.signalEach(orphans, s.drain.sig)
 	if len(sent) > 0 && s.drain.line() {
-		fs := []field{str("signal", signals.Name(s.drain.sig)), procs("sent_to", sent)}
+		fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent)}
 		if len(parents) == 1 && parents[0] > 0 {
-			fs = append([]field{num("parent", parents[0])}, fs...)
+			fs = append([]log.Field{log.Num("parent", parents[0])}, fs...)
 		}
-		s.log.report("drain", "parent exited; draining what it left", fs...)
-	}
-}
-
-// release forgets a process that has ended, and reports it.
-func (s *supervisor) release(h *proctab.Handle, status string) {
-	delete(s.held, h.Pid)
-	h.Close()
-	if h.Pid == s.child || !s.drain.begun() && s.phase != killing {
-		return
-	}
-	s.drain.exited++
-	s.noteEnd(h.Proc, status, time.Since(s.since()))
-	if s.drain.line() {
-		s.log.report("drained", "process exited", num("pid", h.Pid), str("cmd", h.Comm),
-			str("status", status), ms("after_ms", time.Since(s.since())))
+		s.log.Report("drain", "parent exited; draining what it left", fs...)
 	}
 }
 
 // drainBlind drains without /proc: everyone but those that may already
 // have the signal, and waits for ginit's children only.
 func (s *supervisor) drainBlind(why error) {
-	s.log.warn("drain", "cannot list processes; draining without names, waiting for ginit's children only",
-		str("error", why.Error()))
-	if s.stop.begun() && s.cfg.group {
+	s.log.Warn("drain", "cannot list processes; draining without names, waiting for ginit's children only",
+		log.Str("error", why.Error()))
+	if s.stop.begun() && s.cfg.Group {
 		return // the child's group has the signal; anyone else cannot be told apart
 	}
 	var err error
@@ -167,11 +161,11 @@ func (s *supervisor) drainBlind(why error) {
 		if err = signals.SendAll(s.drain.sig); err == nil {
 			err = signals.SendAll(syscall.SIGCONT)
 		}
-	} else if err = signals.Send(s.child, s.drain.sig, true); err == nil {
-		err = signals.Send(s.child, syscall.SIGCONT, true)
+	} else if err = signals.Send(s.child.pid, s.drain.sig, true); err == nil {
+		err = signals.Send(s.child.pid, syscall.SIGCONT, true)
 	}
 	if err != nil && err != syscall.ESRCH {
-		s.log.warn("drain", "cannot signal the processes left", str("signal", signals.Name(s.drain.sig)), str("error", err.Error()))
+		s.log.Warn("drain", "cannot signal the processes left", log.Str("signal", signals.Name(s.drain.sig)), log.Str("error", err.Error()))
 	}
 }
 
@@ -182,7 +176,7 @@ func (s *supervisor) drainBlind(why error) {
 // workers get SIGTERM from ginit and abandon their tasks), and what ginit
 // sends next is named, not called graceful (SIGTERM is nginx's fast stop).
 func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
-	if !s.stop.begun() || !diedOf(s.childStatus, s.stop.sig) {
+	if !s.stop.begun() || !diedOf(s.child.status, s.stop.sig) {
 		return
 	}
 	alive := map[proctab.ID]bool{}
@@ -190,14 +184,14 @@ func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
 		alive[p.ID()] = p.Alive()
 	}
 	for _, k := range s.stop.kids {
-		if !alive[k.ID()] || s.signalled[k.ID()] {
+		if !alive[k.ID()] || s.procs.signalled[k.ID()] {
 			continue
 		}
-		s.log.warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
+		s.log.Warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
 			"ginit sends that child "+signals.Name(s.drain.sig)+" now and waits for it, another init would leave it to be SIGKILLed mid-job; "+
 			"fix: exec the app from the script (exec app ...); -g also reaches it, but signals every process of the group "+
 			"directly: a pre-forking server's workers (Celery's pool) may die mid-task",
-			num("wrapper_pid", s.child), str("wrapper_cmd", s.childComm), num("pid", k.Pid), str("cmd", k.Comm))
+			log.Num("wrapper_pid", s.child.pid), log.Str("wrapper_cmd", s.child.comm), log.Num("pid", k.Pid), log.Str("cmd", k.Comm))
 	}
 }
 

@@ -1,17 +1,34 @@
 package main
 
 import (
+	"slices"
 	"syscall"
+	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
+
+// holds are the processes ginit waits for once the main child is gone (or
+// must SIGKILL): each held by a pidfd, or by pid and start time, from the
+// moment /proc shows it, and watched for its exit.
+type holds struct {
+	view      *proctab.View
+	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
+	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
+	kidsOf    map[int][]int           // held pids by their parent's, as last seen
+	modeSaid  bool                    // the drain has said how processes are held
+	noFDSaid  bool                    // the descriptor limit has been reported
+	watch     *proctab.Watcher
+	watchC    <-chan int
+}
 
 // holdAll takes a handle on each live process not yet held, and returns
 // those it took.
 func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 	for _, p := range procs {
-		if old := s.held[p.Pid]; old != nil {
+		if old := s.procs.held[p.Pid]; old != nil {
 			if old.Start == p.Start {
 				old.PPid = p.PPid // a parent's exit may have handed it to ginit
 				continue
@@ -21,7 +38,7 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 		if !p.Alive() {
 			continue
 		}
-		if h, ok := s.view.Hold(p); ok {
+		if h, ok := s.procs.view.Hold(p); ok {
 			fresh = append(fresh, h)
 		}
 	}
@@ -32,10 +49,11 @@ func (s *supervisor) holdAll(procs []proctab.Proc) (fresh []*proctab.Handle) {
 // listHeld lists every process and holds those not yet held, as list and
 // holdAll would, reading each process's stat once (proctab.ListHeld).
 func (s *supervisor) listHeld() ([]proctab.Proc, []*proctab.Handle, error) {
-	if _, err := s.openView(); err != nil {
+	v, err := s.openView()
+	if err != nil {
 		return nil, nil, err
 	}
-	procs, hs, err := s.view.ListHeld(func(pid int) bool { return s.held[pid] != nil })
+	procs, hs, err := v.ListHeld(func(pid int) bool { return s.procs.held[pid] != nil })
 	s.take(hs)
 	return procs, append(hs, s.holdAll(procs)...), err
 }
@@ -45,27 +63,27 @@ func (s *supervisor) listHeld() ([]proctab.Proc, []*proctab.Handle, error) {
 func (s *supervisor) take(hs []*proctab.Handle) {
 	noFD := 0
 	for _, h := range hs {
-		if s.watch == nil {
+		if s.procs.watch == nil {
 			w, err := proctab.NewWatcher()
 			if err != nil {
-				s.log.warn("drain", "cannot watch for exits with epoll; checking every "+proctab.PollInterval.String(),
-					str("error", err.Error()))
+				s.log.Warn("drain", "cannot watch for exits with epoll; checking every "+proctab.PollInterval.String(),
+					log.Str("error", err.Error()))
 			}
-			s.watch, s.watchC = w, w.C
+			s.procs.watch, s.procs.watchC = w, w.C
 		}
 		// ginit's own children announce their exit with SIGCHLD, status and
 		// all: a second event for each through the watcher would double the
 		// wake-ups of a wide drain. One adopted later is reaped the same way.
 		if h.PPid != s.self {
-			if err := s.watch.Add(h); err != nil {
-				s.log.warn("drain", "cannot watch a process", num("pid", h.Pid), str("error", err.Error()))
+			if err := s.procs.watch.Add(h); err != nil {
+				s.log.Warn("drain", "cannot watch a process", log.Num("pid", h.Pid), log.Str("error", err.Error()))
 			}
 		}
 		if !h.Pidfd() && proctab.Pidfds() {
 			noFD++
 		}
-		s.held[h.Pid] = h
-		s.kidsOf[h.PPid] = append(s.kidsOf[h.PPid], h.Pid)
+		s.procs.held[h.Pid] = h
+		s.procs.kidsOf[h.PPid] = append(s.procs.kidsOf[h.PPid], h.Pid)
 	}
 	s.noteNoFD(noFD)
 }
@@ -74,15 +92,15 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 // ginit's descriptors ran out: they are still signalled and waited for,
 // by pid and start time, but an operator should know the limit was hit.
 func (s *supervisor) noteNoFD(n int) {
-	if n == 0 || s.noFDSaid {
+	if n == 0 || s.procs.noFDSaid {
 		return
 	}
-	s.noFDSaid = true
+	s.procs.noFDSaid = true
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	s.log.warn("drain", "descriptor limit reached: holding processes without a pidfd; they are signalled after a "+
+	s.log.Warn("drain", "descriptor limit reached: holding processes without a pidfd; they are signalled after a "+
 		"start-time check and checked every "+proctab.PollInterval.String(),
-		num("count", n), num("nofile_soft", int(lim.Cur)), num("nofile_hard", int(lim.Max)))
+		log.Num("count", n), log.Num("nofile_soft", int(lim.Cur)), log.Num("nofile_hard", int(lim.Max)))
 }
 
 // signalEach sends sig, then SIGCONT (a stopped process must run to handle
@@ -93,8 +111,8 @@ func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []p
 	var failed []proctab.Proc
 	var firstErr error
 	for _, p := range ps {
-		s.signalled[p.ID()] = true
-		h := s.held[p.Pid]
+		s.procs.signalled[p.ID()] = true
+		h := s.procs.held[p.Pid]
 		err := h.Signal(sig)
 		if err == nil {
 			err = h.Signal(syscall.SIGCONT)
@@ -108,8 +126,61 @@ func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []p
 		}
 	}
 	if len(failed) > 0 {
-		s.log.warn("signal", "cannot signal processes", str("signal", signals.Name(sig)), procs("failed", failed),
-			num("count", len(failed)), str("error", firstErr.Error()))
+		s.log.Warn("signal", "cannot signal processes", log.Str("signal", signals.Name(sig)), log.Procs("failed", failed),
+			log.Num("count", len(failed)), log.Str("error", firstErr.Error()))
 	}
 	return sent
+}
+
+// list reads the process table, opening the view on first use.
+func (s *supervisor) list() ([]proctab.Proc, error) {
+	v, err := s.openView()
+	if err != nil {
+		return nil, err
+	}
+	return v.List()
+}
+
+// openView opens the view of /proc on first use.
+func (s *supervisor) openView() (*proctab.View, error) {
+	if s.procs.view == nil {
+		v, err := proctab.NewView()
+		if err != nil {
+			return nil, err
+		}
+		s.procs.view = v
+	}
+	return s.procs.view, nil
+}
+
+// release forgets a process that has ended, and reports it.
+func (s *supervisor) release(h *proctab.Handle, status string) {
+	delete(s.procs.held, h.Pid)
+	h.Close()
+	if h.Pid == s.child.pid || !s.drain.begun() && s.phase != killing {
+		return
+	}
+	s.drain.exited++
+	s.noteEnd(h.Proc, status, time.Since(s.since()))
+	if s.drain.line() {
+		s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
+			log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
+	}
+}
+
+func (s *supervisor) sortedHeld() []*proctab.Handle {
+	out := make([]*proctab.Handle, 0, len(s.procs.held))
+	for _, h := range s.procs.held {
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b *proctab.Handle) int { return a.Pid - b.Pid })
+	return out
+}
+
+func (s *supervisor) heldProcs() []proctab.Proc {
+	var out []proctab.Proc
+	for _, h := range s.sortedHeld() {
+		out = append(out, h.Proc)
+	}
+	return out
 }

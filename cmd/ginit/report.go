@@ -1,12 +1,11 @@
 package main
 
 import (
-	"errors"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -24,6 +23,20 @@ const reportMax = 4096
 // in reportMax, so memory stays bounded however many processes drain.
 const endedMax = reportMax / 16
 
+// outcome is what ginit's deadlines and the OOM killer did, and what
+// ended during a drain or a kill: the report's matter, and the exit code's
+// (a stop that had to kill work exits 137).
+type outcome struct {
+	killed       []proctab.Proc // what ginit's SIGKILL reached
+	killedIDs    map[proctab.ID]bool
+	killedInStop bool
+	killWhy      string // the deadline that killed
+	killAfter    time.Duration
+	oomed        []proctab.Proc // killed by the OOM killer, as far as ginit saw
+	ended        []ended
+	endedMore    int // ends beyond endedMax, counted only
+}
+
 // ended is one process seen to end during a drain or a kill.
 type ended struct {
 	p      proctab.Proc
@@ -33,10 +46,10 @@ type ended struct {
 
 // noteEnd keeps a process's end for the report.
 func (s *supervisor) noteEnd(p proctab.Proc, status string, after time.Duration) {
-	if len(s.ended) < endedMax {
-		s.ended = append(s.ended, ended{p, status, after})
+	if len(s.outcome.ended) < endedMax {
+		s.outcome.ended = append(s.outcome.ended, ended{p, status, after})
 	} else {
-		s.endedMore++
+		s.outcome.endedMore++
 	}
 }
 
@@ -52,54 +65,54 @@ func (s *supervisor) reportText(code int, logNote string) string {
 			sig = signals.Name(st.recv) + " (delivered as " + signals.Name(st.sig) + ")"
 		}
 		if st.held != 0 {
-			add("stop: ", signals.Name(st.held), " at ", stamp(st.at), " (held, never delivered), then ",
-				sig, " at ", stamp(st.delayEnd), " (delivered at once)")
+			add("stop: ", signals.Name(st.held), " at ", log.Stamp(st.at), " (held, never delivered), then ",
+				sig, " at ", log.Stamp(st.delayEnd), " (delivered at once)")
 		} else {
-			add("stop: ", sig, " at ", stamp(st.at))
+			add("stop: ", sig, " at ", log.Stamp(st.at))
 		}
 		if !st.delayEnd.IsZero() {
-			add("stop delay: ", stamp(st.at), " to ", stamp(st.delayEnd), " (", msec(st.delayEnd.Sub(st.at)),
-				" of --stop-delay ", s.cfg.stopDelay.String(), "; ", st.delayHow, ")")
+			add("stop delay: ", log.Stamp(st.at), " to ", log.Stamp(st.delayEnd), " (", msec(st.delayEnd.Sub(st.at)),
+				" of --stop-delay ", s.cfg.StopDelay.String(), "; ", st.delayHow, ")")
 		}
 	} else {
 		add("stop: none (the main child ended by itself)")
 	}
-	if s.childDone {
-		when := msec(s.childEnded.Sub(s.started)) + " after it started"
+	if s.child.done {
+		when := msec(s.child.ended.Sub(s.child.started)) + " after it started"
 		if st.begun() {
-			when = msec(s.childEnded.Sub(st.at)) + " after the stop"
+			when = msec(s.child.ended.Sub(st.at)) + " after the stop"
 		}
-		add("main child ", reportName(proctab.Proc{Pid: s.child, Comm: s.childComm}), ": ", s.childDesc, ", ", when)
+		add("main child ", log.ProcName(proctab.Proc{Pid: s.child.pid, Comm: s.child.comm}), ": ", s.child.desc, ", ", when)
 	}
 	if s.drain.begun() {
-		add("drained with ", signals.Name(s.drain.sig), ": ", strconv.Itoa(len(s.ended)+s.endedMore), " process(es) ended")
+		add("drained with ", signals.Name(s.drain.sig), ": ", strconv.Itoa(len(s.outcome.ended)+s.outcome.endedMore), " process(es) ended")
 	}
 	since := " after the stop"
 	if !st.begun() {
 		since = " after the drain began"
 	}
-	for _, e := range s.ended {
-		add("  ", reportName(e.p), ": ", e.status, ", ", msec(e.after), since)
+	for _, e := range s.outcome.ended {
+		add("  ", log.ProcName(e.p), ": ", e.status, ", ", msec(e.after), since)
 	}
-	if len(s.killed) > 0 {
+	if len(s.outcome.killed) > 0 {
 		var names []string
-		for _, p := range s.killed[:min(len(s.killed), listMax)] {
-			names = append(names, reportName(p))
+		for _, p := range s.outcome.killed[:min(len(s.outcome.killed), log.ListMax)] {
+			names = append(names, log.ProcName(p))
 		}
-		if len(s.killed) > listMax {
-			names = append(names, "+"+strconv.Itoa(len(s.killed)-listMax)+" more")
+		if len(s.outcome.killed) > log.ListMax {
+			names = append(names, "+"+strconv.Itoa(len(s.outcome.killed)-log.ListMax)+" more")
 		}
-		add("killed (SIGKILL) at ", s.killWhy, ", ", msec(s.killAfter), since, ": ", strings.Join(names, ","))
+		add("killed (SIGKILL) at ", s.outcome.killWhy, ", ", msec(s.outcome.killAfter), since, ": ", strings.Join(names, ","))
 	}
 	if logNote != "" {
 		add("log: ", logNote)
 	}
 	add("exit code ", strconv.Itoa(code))
 	text := capReport(lines)
-	if full := len(strings.Join(lines, "\n")) + 1; len(text) < full && s.cfg.reportFile != "" {
-		s.log.report("report", "report file cut to 4 KiB, Kubernetes' limit for a termination message",
-			str("path", s.cfg.reportFile), num("bytes", full))
-		s.log.out.flush() // after the last flush: this line must not be left queued
+	if full := len(strings.Join(lines, "\n")) + 1; len(text) < full && s.cfg.ReportFile != "" {
+		s.log.Report("report", "report file cut to 4 KiB, Kubernetes' limit for a termination message",
+			log.Str("path", s.cfg.ReportFile), log.Num("bytes", full))
+		s.log.Flush() // after the last flush: this line must not be left queued
 	}
 	return text
 }
@@ -123,88 +136,34 @@ func capReport(lines []string) string {
 	return b.String() + cut + last
 }
 
-// reportName is a process as the text log names it in a list.
-func reportName(p proctab.Proc) string {
-	return strconv.Itoa(p.Pid) + "(" + listName(p.Comm) + ")"
-}
-
 func msec(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
 
 // writeReport writes the report in one write. A failure is a warning: the
 // exit code is the app's, not the report's.
 func (s *supervisor) writeReport(text string) {
-	path := s.cfg.reportFile
+	path := s.cfg.ReportFile
 	if path == "" {
 		return
 	}
 	if err := writeReportFile(path, text); err != nil {
-		s.log.warn("report", "cannot write the report file", str("path", path), str("error", err.Error()))
-		s.log.out.flush()
+		s.log.Warn("report", "cannot write the report file", log.Str("path", path), log.Str("error", err.Error()))
+		s.log.Flush()
 	}
 }
 
-// writeReportFile opens path without blocking (a FIFO with no reader fails
-// with ENXIO instead of hanging PID 1 at exit) and without following a
-// symlink that someone else could have planted: ginit often runs as root
-// while the app runs as another user, and a symlink in a directory the app
-// can write would make root overwrite any file the link names.
-func writeReportFile(path, text string) error {
-	const flags = syscall.O_WRONLY | syscall.O_CREAT | syscall.O_TRUNC | syscall.O_CLOEXEC | syscall.O_NONBLOCK | syscall.O_NOCTTY
-	fd, err := syscall.Open(path, flags|syscall.O_NOFOLLOW, 0o644)
-	if err == syscall.ELOOP {
-		if why := untrustedLink(path); why != "" {
-			return errors.New("a symlink, not followed: " + why)
-		}
-		fd, err = syscall.Open(path, flags, 0o644)
-	}
-	if err == syscall.ENXIO {
-		return errors.New("a FIFO with no reader (ENXIO); not waiting for one")
-	}
-	if err != nil {
-		return err
-	}
-	n, err := syscall.Write(fd, []byte(text))
-	if err == nil && n < len(text) {
-		err = syscall.EIO // a short write to a file: the disk is full
-	}
-	if cerr := syscall.Close(fd); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// untrustedLink says why the symlink at path may not be followed, or ""
-// when only root or ginit's own user could have made it and could replace
-// it: the link and its directory belong to one of them, and the directory
-// is writable by nobody else, or sticky (/dev/stderr, a link the image's
-// author made).
-func untrustedLink(path string) string {
-	var link, dir syscall.Stat_t
-	if err := syscall.Lstat(path, &link); err != nil {
-		return err.Error()
-	}
-	d := path[:strings.LastIndexByte(path, '/')+1]
-	if d == "" {
-		d = "."
-	}
-	if err := syscall.Stat(d, &dir); err != nil {
-		return err.Error()
-	}
-	me := uint32(syscall.Geteuid())
-	trusted := func(uid uint32) bool { return uid == 0 || uid == me }
+// finishLog flushes the log and writes the report file: the last things
+// ginit does. A run that never started its child (err) reports why.
+func (s *supervisor) finishLog(code int, err error) {
+	flushed := s.log.Flush()
+	var text string
 	switch {
-	case !trusted(link.Uid):
-		return "owned by uid " + strconv.Itoa(int(link.Uid)) + ", not by root or ginit's user"
-	case !trusted(dir.Uid) || (dir.Mode&0o022 != 0 && dir.Mode&syscall.S_ISVTX == 0):
-		return "in a directory that another user can write"
+	case err != nil:
+		text = "ginit: " + err.Error() + "\nexit code " + strconv.Itoa(code) + "\n"
+	case s.child.pid == 0:
+		text = "stop: " + signals.Name(s.stop.recv) + " at " + log.Stamp(s.stop.at) +
+			" (before the program started; it was not started)\nexit code " + strconv.Itoa(code) + "\n"
+	default:
+		text = s.reportText(code, s.log.Unwritten(flushed))
 	}
-	return ""
-}
-
-// execCode is the exit code main gives a child that could not be started.
-func execCode(err error) int {
-	if e, ok := err.(*execError); ok {
-		return e.code
-	}
-	return 1
+	s.writeReport(text)
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -27,63 +26,63 @@ func (st *stopState) begun() bool { return !st.at.IsZero() }
 // from the signal's arrival; the loop decides when the signal is delivered.
 func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
-	if s.cfg.grace > 0 {
-		s.setDeadline(s.stop.at.Add(s.cfg.grace), "the grace period (--grace "+s.cfg.grace.String()+")")
+	if s.cfg.Grace > 0 {
+		s.setDeadline(s.stop.at.Add(s.cfg.Grace), "the grace period (--grace "+s.cfg.Grace.String()+")")
 	}
 }
 
 // stopWhileDraining: the drain has sent its signal already. During a stop
 // only --grace may kill, so without it the drain's own bound is lifted.
 func (s *supervisor) stopWhileDraining() {
-	if s.cfg.grace == 0 && s.phase == draining {
+	if s.cfg.Grace == 0 && s.phase == draining {
 		s.deadline.stop()
 	}
-	s.log.report("stop", "stop signal received while draining; the drain has already sent it", s.stopFields()...)
+	s.log.Report("stop", "stop signal received while draining; the drain has already sent it", s.stopFields()...)
 }
 
 // stopFields describe the stop: the signal, when it arrived, the deadline.
-func (s *supervisor) stopFields() []field {
-	fs := []field{str("signal", signals.Name(s.stop.sig))}
+func (s *supervisor) stopFields() []log.Field {
+	fs := []log.Field{log.Str("signal", signals.Name(s.stop.sig))}
 	if s.stop.recv != s.stop.sig {
-		fs = append(fs, str("received", signals.Name(s.stop.recv)))
+		fs = append(fs, log.Str("received", signals.Name(s.stop.recv)))
 	}
-	fs = append(fs, str("at", stamp(s.stop.at)))
-	if s.cfg.grace > 0 {
-		return append(fs, ms("grace_ms", s.cfg.grace), str("deadline", s.deadlineWhy))
+	fs = append(fs, log.Str("at", log.Stamp(s.stop.at)))
+	if s.cfg.Grace > 0 {
+		return append(fs, log.Ms("grace_ms", s.cfg.Grace), log.Str("deadline", s.deadlineWhy))
 	}
-	return append(fs, str("deadline", "none"))
+	return append(fs, log.Str("deadline", "none"))
 }
 
 // deliverStop delivers the stop signal, then SIGCONT (a stopped process
 // must run to handle it). Only a delivery that happened is reported as one.
-func (s *supervisor) deliverStop(msg string, extra ...field) {
+func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 	fs := append(s.stopFields(), extra...)
 	// Who is about to get the signal, and who is the child's own child (a
 	// wrapper's app), is known only now: read it before sending.
 	procs, err := s.stopTargets()
 	if err == nil {
 		for _, p := range procs {
-			if p.PPid == s.child {
+			if p.PPid == s.child.pid {
 				s.stop.kids = append(s.stop.kids, p)
 			}
-			if p.Pid == s.child {
-				s.childComm = p.Comm
+			if p.Pid == s.child.pid {
+				s.child.comm = p.Comm
 			}
-			if p.Pid == s.child || (s.cfg.group && p.Pgrp == s.child) {
-				s.signalled[p.ID()] = true
+			if p.Pid == s.child.pid || (s.cfg.Group && p.Pgrp == s.child.pid) {
+				s.procs.signalled[p.ID()] = true
 			}
 		}
 	}
 	s.status.set(time.Now().Add(statusEvery))
 	to, err := s.toChild(s.stop.sig)
 	if err != nil {
-		s.log.warn("stop", "cannot deliver stop signal", append(fs, str("to", to), str("error", err.Error()))...)
+		s.log.Warn("stop", "cannot deliver stop signal", append(fs, log.Str("to", to), log.Str("error", err.Error()))...)
 		return
 	}
 	if _, err := s.toChild(syscall.SIGCONT); err != nil {
-		s.log.warn("stop", "cannot send SIGCONT after the stop signal", str("to", to), str("error", err.Error()))
+		s.log.Warn("stop", "cannot send SIGCONT after the stop signal", log.Str("to", to), log.Str("error", err.Error()))
 	}
-	s.log.report("stop", msg, append(fs, str("to", to), num("pid", s.child), str("cmd", s.childComm))...)
+	s.log.Report("stop", msg, append(fs, log.Str("to", to), log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm))...)
 	s.passIgnored(procs) // bash ignores SIGQUIT: -r TERM:QUIT must still reach the app
 }
 
@@ -92,130 +91,69 @@ func (s *supervisor) deliverStop(msg string, extra ...field) {
 // /proc when only two generations matter, for a stop in a container of
 // thousands.
 func (s *supervisor) stopTargets() ([]proctab.Proc, error) {
-	if s.cfg.group {
+	if s.cfg.Group {
 		return s.list()
 	}
-	if _, err := s.openView(); err != nil {
-		return nil, err
-	}
-	return s.view.Family(s.child)
-}
-
-// forward passes a signal to the child, or to its process group with -g.
-func (s *supervisor) forward(recv, out syscall.Signal) {
-	fs := []field{str("signal", signals.Name(out))}
-	if recv != out {
-		fs = append(fs, str("received", signals.Name(recv)))
-	}
-	if s.childDone && !s.cfg.group {
-		s.log.info("forward", "dropped signal: the child has exited", fs...)
-		return
-	}
-	to, err := s.toChild(out)
-	if err != nil {
-		s.log.warn("forward", "cannot forward signal", append(fs, str("to", to), str("error", err.Error()))...)
-		return
-	}
-	s.log.info("forward", "forwarded signal", append(fs, str("to", to), num("pid", s.child))...)
-}
-
-// toChild sends sig to the main child, or to its process group with -g,
-// and says where it went. A group that is empty (the child left it with
-// setsid or setpgid) takes a signal without a word but ESRCH; the child
-// is then signalled itself, since it is the one ginit answers for.
-func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
-	if s.cfg.group {
-		err = signals.Send(s.child, sig, true)
-		if err != syscall.ESRCH || s.childDone {
-			return "group", err
-		}
-		to = "child (its process group is empty)"
-	} else {
-		to = "child"
-	}
-	err = signals.Send(s.child, sig, false)
-	if err == syscall.ESRCH && s.childDone {
-		err = nil // reaped already: the exit is what the loop handles next
-	}
-	return to, err
-}
-
-// onChildExit reports the main child's end: in the stop report if a stop
-// began, or if the OOM killer ended it.
-func (s *supervisor) onChildExit(oom bool) {
-	fs := []field{num("pid", s.child), str("cmd", s.childComm), str("status", s.childDesc)}
-	if oom && !s.stop.begun() {
-		s.log.warn("child-exit", "main child exited", append(fs, ms("runtime_ms", s.childEnded.Sub(s.started)))...)
-		return
-	}
-	if s.stop.begun() {
-		s.log.report("child-exit", "main child exited", append(fs, ms("after_ms", s.childEnded.Sub(s.stop.at)))...)
-		return
-	}
-	s.log.info("child-exit", "main child exited", append(fs, ms("runtime_ms", s.childEnded.Sub(s.started)))...)
-}
-
-// killAll SIGKILLs every process left and holds it, so its end is seen.
-// Called again for whatever appears until nothing is left: a process that
-// keeps forking cannot outrun it for long.
-func (s *supervisor) killAll() {
-	s.listHeld()
-	var errs []string
-	note := func(what string, err error) {
-		if err != nil && err != syscall.ESRCH && err != proctab.ErrExited {
-			errs = append(errs, what+": "+err.Error())
-		}
-	}
-	if !s.childDone {
-		note("group", signals.Send(s.child, syscall.SIGKILL, true)) // -g or not, the app is in it
-		note("child", signals.Send(s.child, syscall.SIGKILL, false))
-	}
-	if s.view != nil && s.view.Whole() {
-		note("every process", signals.SendAll(syscall.SIGKILL)) // no pid numbers: nothing reused can be hit
-	}
-	for _, h := range s.sortedHeld() {
-		note(h.Name(), h.Signal(syscall.SIGKILL))
-		if !s.killedIDs[h.ID()] {
-			s.killedIDs[h.ID()] = true
-			s.killed = append(s.killed, h.Proc)
-		}
-	}
-	if len(errs) > 0 {
-		s.log.warn("kill", "cannot SIGKILL everything", num("count", len(errs)), str("error", errs[0]))
-	}
-}
-
-// list reads the process table, opening the view on first use.
-func (s *supervisor) list() ([]proctab.Proc, error) {
 	v, err := s.openView()
 	if err != nil {
 		return nil, err
 	}
-	return v.List()
+	return v.Family(s.child.pid)
 }
 
-// openView opens the view of /proc on first use.
-func (s *supervisor) openView() (*proctab.View, error) {
-	if s.view == nil {
-		v, err := proctab.NewView()
-		if err != nil {
-			return nil, err
+// passIgnored runs right after the stop signal went to the main child. If
+// the child ignores that signal, nothing will ever come of it: bash ignores
+// SIGQUIT in every mode, so -r TERM:QUIT for an nginx behind a wrapper
+// script would leave nginx serving until the orchestrator SIGKILLs it all.
+// ginit does not wait for a shell that will never act: it delivers the
+// signal now to those the drain would reach once the shell died, the main
+// child's own children, once each (s.procs.signalled keeps the drain from sending
+// it again). A blocked signal is not acted on here: it is pending, and tini,
+// dumb-init and catatonit block every signal to take it with sigwait or a
+// signalfd, so their child would get it twice. With -g the group has it.
+func (s *supervisor) passIgnored(listed []proctab.Proc) {
+	if s.cfg.Group || s.procs.view == nil {
+		return
+	}
+	i := -1
+	for j, p := range listed {
+		if p.Pid == s.child.pid {
+			i = j
 		}
-		s.view = v
 	}
-	return s.view, nil
-}
-
-// baseName is argv[0] without its directory: the child's name in logs
-// until /proc tells the kernel's (at most 15 bytes, no arguments logged).
-func baseName(argv0 string) string {
-	return argv0[strings.LastIndexByte(argv0, '/')+1:]
-}
-
-func joinArgv(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = strconv.Quote(a)
+	if i < 0 {
+		return
 	}
-	return strings.Join(q, " ")
+	m, ok := s.procs.view.SigMasks(listed[i])
+	if !ok || !m.Ignores(s.stop.sig) {
+		return
+	}
+	var sent []proctab.Proc
+	for _, k := range s.stop.kids {
+		if s.procs.signalled[k.ID()] {
+			continue
+		}
+		h, ok := s.procs.view.Hold(k) // by pidfd: a pid reused since the listing is not signalled
+		if !ok {
+			continue
+		}
+		s.procs.signalled[k.ID()] = true
+		err := h.Signal(s.stop.sig)
+		if err == nil {
+			err = h.Signal(syscall.SIGCONT)
+			sent = append(sent, k)
+		}
+		if err != nil && err != proctab.ErrExited {
+			s.log.Warn("stop", "cannot signal", log.Num("pid", k.Pid), log.Str("error", err.Error()))
+		}
+		h.Close()
+	}
+	name := signals.Name(s.stop.sig)
+	fs := []log.Field{log.Str("signal", name), log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm)}
+	if len(sent) == 0 {
+		s.log.Warn("stop", "the main child ignores "+name+" and has no child to deliver it to; only a deadline will stop it", fs...)
+		return
+	}
+	s.log.Report("stop", "the main child ignores "+name+"; delivered it to the processes below it",
+		append(fs, log.Procs("sent_to", sent))...)
 }

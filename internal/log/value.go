@@ -1,4 +1,4 @@
-package main
+package log
 
 import (
 	"strconv"
@@ -12,11 +12,15 @@ import (
 // ginit logs of it is hostile input: a name like "x),99(evil" must not fake
 // a list entry, and "\r" or ESC must not rewrite a terminal line.
 
-// procs is a field listing processes: in JSON an array of {"pid","cmd"}
-// objects, in text "8(sh),53(sleep)". Up to listMax are named; in text a
+// ListMax caps the processes named in one log line; ginit's drain also
+// caps its per-process lines with it.
+const ListMax = 20
+
+// Procs is a field listing processes: in JSON an array of {"pid","cmd"}
+// objects, in text "8(sh),53(sleep)". Up to ListMax are named; in text a
 // last item "+N more" says how many were left out, in JSON a key KEY_more.
-func procs(k string, ps []proctab.Proc) field {
-	return field{k: k, list: ps, isList: true}
+func Procs(k string, ps []proctab.Proc) Field {
+	return Field{k: k, list: ps, isList: true}
 }
 
 // textList renders a list for text logs. Each name is escaped (listName),
@@ -26,20 +30,20 @@ func textList(b *strings.Builder, ps []proctab.Proc) {
 		b.WriteString(`""`)
 		return
 	}
-	for i, p := range ps[:min(len(ps), listMax)] {
+	for i, p := range ps[:min(len(ps), ListMax)] {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(strconv.Itoa(p.Pid) + "(" + listName(p.Comm) + ")")
+		b.WriteString(ProcName(p))
 	}
-	if len(ps) > listMax {
-		b.WriteString(",+" + strconv.Itoa(len(ps)-listMax) + " more")
+	if len(ps) > ListMax {
+		b.WriteString(",+" + strconv.Itoa(len(ps)-ListMax) + " more")
 	}
 }
 
 func jsonList(b *strings.Builder, k string, ps []proctab.Proc) {
 	b.WriteByte('[')
-	for i, p := range ps[:min(len(ps), listMax)] {
+	for i, p := range ps[:min(len(ps), ListMax)] {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -48,9 +52,15 @@ func jsonList(b *strings.Builder, k string, ps []proctab.Proc) {
 		b.WriteByte('}')
 	}
 	b.WriteByte(']')
-	if len(ps) > listMax {
-		b.WriteString(`,"` + k + `_more":` + strconv.Itoa(len(ps)-listMax))
+	if len(ps) > ListMax {
+		b.WriteString(`,"` + k + `_more":` + strconv.Itoa(len(ps)-ListMax))
 	}
+}
+
+// ProcName is a process as a text list names it: "8(sh)", the name
+// escaped (listName).
+func ProcName(p proctab.Proc) string {
+	return strconv.Itoa(p.Pid) + "(" + listName(p.Comm) + ")"
 }
 
 // listName escapes, as \xHH per byte, every byte of a name that is not a

@@ -1,4 +1,10 @@
-package main
+// Package cli reads ginit's command line and environment as tini reads
+// its own (flags, TINI_* variables, C's number parsing, getopt's order),
+// plus ginit's own options and GINIT_* twins, into a Config; and holds the
+// texts ginit prints instead of running: usage, version, license. It is
+// pure (the environment comes in as a function) and fuzzed; bad usage is
+// an error whose text main prints on one line before exiting 1.
+package cli
 
 import (
 	"strconv"
@@ -9,44 +15,41 @@ import (
 	"github.com/ginit-dev/ginit/signals"
 )
 
-// action is what the command line asks for besides running a program.
-type action int
+// Action is what the command line asks for besides running a program.
+type Action int
 
 const (
-	actRun action = iota
-	actHelp
-	actVersion
-	actLicense
+	ActRun Action = iota
+	ActHelp
+	ActVersion
+	ActLicense
 )
 
-// config is everything the command line and environment decide.
-type config struct {
-	action     action
-	subreaper  bool
-	pdeathSig  syscall.Signal
-	verbosity  int
-	warnOnReap bool
-	group      bool
-	remap      [256]bool // exit codes reported as 0 (-e)
-	grace      time.Duration
-	rewrites   signals.Rewrites
-	json       bool
-	argv       []string
+// Config is everything the command line and environment decide.
+type Config struct {
+	Action     Action
+	Subreaper  bool
+	PdeathSig  syscall.Signal // -p, which main sets in its init (the main thread's)
+	Verbosity  int
+	WarnOnReap bool
+	Group      bool
+	Remap      [256]bool // exit codes reported as 0 (-e)
+	Grace      time.Duration
+	Rewrites   signals.Rewrites
+	JSON       bool
+	Argv       []string
 
-	graceSet, logSet bool // given as flags, so the environment must not override
-	vFlags           int  // how many -v
-
-	// warnings found while parsing, for main to log once the logger exists:
+	// Warnings found while parsing, for main to log once the logger exists:
 	// tini takes garbage in TINI_* without a word, ginit says so.
-	warnings []string
+	Warnings []string
 
-	noSubreaper bool // GINIT_SUBREAPER=0: not even when ginit is not PID 1
+	NoSubreaper bool // GINIT_SUBREAPER=0: not even when ginit is not PID 1
 
-	stopDelay time.Duration // --stop-delay (delay.go)
-	delaySet  bool
+	StopDelay  time.Duration // --stop-delay
+	ReportFile string        // --report-file
 
-	reportFile string // --report-file (report.go)
-	reportSet  bool
+	graceSet, logSet, delaySet, reportSet bool // given as flags, so the environment must not override
+	vFlags                                int  // how many -v
 }
 
 // usageError is bad input: main prints it on one line and exits 1.
@@ -56,7 +59,7 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(parts ...string) error { return &usageError{strings.Join(parts, "")} }
 
-// parseArgs reads the command line (without argv[0]) and the environment.
+// Parse reads the command line (without argv[0]) and the environment.
 //
 // Options are read first as tini reads them, through glibc's getopt: they
 // may stand after the program, and the first "--" ends them wherever it
@@ -65,7 +68,7 @@ func usagef(parts ...string) error { return &usageError{strings.Join(parts, "")}
 // the first non-option, so it does here too. Only where that reading fails,
 // which tini would refuse with exit 1, ginit reads options up to the
 // program alone, so "ginit sh -c 'exit 3'" passes -c to sh.
-func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, error) {
+func Parse(args []string, lookupEnv func(string) (string, bool)) (*Config, error) {
 	_, posix := lookupEnv("POSIXLY_CORRECT")
 	c, err := scanArgs(args, !posix)
 	if err != nil && !posix {
@@ -75,7 +78,7 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, e
 			err = err2 // the error a reader sees first, before the program
 		}
 	}
-	if err != nil || c.action != actRun {
+	if err != nil || c.Action != ActRun {
 		return c, err
 	}
 	if err := c.env(lookupEnv); err != nil {
@@ -90,8 +93,8 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (*config, e
 // scanArgs reads options as getopt does: with permute, an argument that is
 // not an option is set aside as the program's and the scan goes on, as
 // glibc does by default; without, the first one ends the options.
-func scanArgs(args []string, permute bool) (*config, error) {
-	c := &config{verbosity: 1, rewrites: signals.Rewrites{}}
+func scanArgs(args []string, permute bool) (*Config, error) {
+	c := &Config{Verbosity: 1, Rewrites: signals.Rewrites{}}
 	var prog []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -123,21 +126,21 @@ func scanArgs(args []string, permute bool) (*config, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c.action != actRun {
+		if c.Action != ActRun {
 			return c, nil
 		}
 	}
 	if len(prog) == 0 {
 		return nil, usagef("no program given")
 	}
-	c.argv = prog
+	c.Argv = prog
 	return c, nil
 }
 
 // shorts handles one argument of grouped short options ("-vvv", "-sg",
 // "-e3", "-p SIGKILL"), getopt-style: an option that takes a value takes the
 // rest of the argument, or else the next argument.
-func (c *config) shorts(a string, next func(string) (string, error)) error {
+func (c *Config) shorts(a string, next func(string) (string, error)) error {
 	for j := 1; j < len(a); j++ {
 		opt := a[j]
 		value := func() (string, error) {
@@ -150,18 +153,18 @@ func (c *config) shorts(a string, next func(string) (string, error)) error {
 		}
 		switch opt {
 		case 's':
-			c.subreaper = true
+			c.Subreaper = true
 		case 'v':
 			c.vFlags++
 		case 'w':
-			c.warnOnReap = true
+			c.WarnOnReap = true
 		case 'g':
-			c.group = true
+			c.Group = true
 		case 'h':
-			c.action = actHelp
+			c.Action = ActHelp
 			return nil
 		case 'l':
-			c.action = actLicense
+			c.Action = ActLicense
 			return nil
 		case 'p', 'e', 'r':
 			v, err := value()
@@ -178,14 +181,14 @@ func (c *config) shorts(a string, next func(string) (string, error)) error {
 	return nil
 }
 
-func (c *config) long(a string, next func(string) (string, error)) error {
+func (c *Config) long(a string, next func(string) (string, error)) error {
 	name, v, hasValue := strings.Cut(a, "=")
 	switch name {
 	case "--version":
-		c.action = actVersion
+		c.Action = ActVersion
 		return nil
 	case "--help":
-		c.action = actHelp
+		c.Action = ActHelp
 		return nil
 	case "--grace", "--rewrite", "--log-format", "--stop-delay", "--report-file":
 	default:
@@ -206,53 +209,53 @@ func (c *config) long(a string, next func(string) (string, error)) error {
 		c.delaySet = true
 		return c.setDelay(v, name)
 	case "--report-file":
-		c.reportFile, c.reportSet = v, true
+		c.ReportFile, c.reportSet = v, true
 		return nil
 	}
 	return c.setLogFormat(v, "--log-format")
 }
 
 // set applies a short option that takes a value.
-func (c *config) set(opt byte, v string) error {
+func (c *Config) set(opt byte, v string) error {
 	switch opt {
 	case 'p':
 		sig, err := signals.Parse(v, false)
 		if err != nil {
 			return usagef("not a valid option for -p: ", strconv.Quote(v), " (a signal name such as SIGKILL)")
 		}
-		c.pdeathSig = sig
+		c.PdeathSig = sig
 	case 'e':
 		n, ok := strtol(v)
 		if !ok || n < 0 || n > 255 {
 			return usagef("not a valid exit code for -e: ", strconv.Quote(v), " (0 to 255)")
 		}
-		c.remap[n] = true
+		c.Remap[n] = true
 	case 'r':
 		from, to, err := signals.ParseRewrite(v)
 		if err != nil {
 			return usagef(err.Error())
 		}
-		c.rewrites[from] = to
+		c.Rewrites[from] = to
 	}
 	return nil
 }
 
-func (c *config) setGrace(v, where string) error {
+func (c *Config) setGrace(v, where string) error {
 	d, err := parseDuration(v)
 	if err != nil {
 		return usagef("not a valid duration for ", where, ": ", strconv.Quote(v), " (", err.Error(), ")")
 	}
-	c.grace = d
+	c.Grace = d
 	c.graceSet = true
 	return nil
 }
 
-func (c *config) setLogFormat(v, where string) error {
+func (c *Config) setLogFormat(v, where string) error {
 	switch v {
 	case "text":
-		c.json = false
+		c.JSON = false
 	case "json":
-		c.json = true
+		c.JSON = true
 	default:
 		return usagef("not a valid log format for ", where, ": ", strconv.Quote(v), " (text or json)")
 	}
@@ -260,47 +263,21 @@ func (c *config) setLogFormat(v, where string) error {
 	return nil
 }
 
-// parseDuration takes Go's syntax ("25s", "1m30s") or bare seconds ("25",
-// "2.5": digits and at most one dot, nothing else). Zero means no deadline,
-// as when unset.
-func parseDuration(s string) (time.Duration, error) {
-	if isDecimal(s) {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f > float64(1<<62)/float64(time.Second) {
-			return 0, usagef("out of range")
-		}
-		return time.Duration(f * float64(time.Second)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, usagef("use 25s, 1m30s or a number of seconds")
-	}
-	if d < 0 {
-		return 0, usagef("negative")
-	}
-	return d, nil
-}
-
-func isDecimal(s string) bool {
-	digits, dots := 0, 0
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.':
-			dots++
-		default:
-			return false
-		}
-	}
-	return digits > 0 && dots <= 1
-}
-
-func (c *config) setDelay(v, where string) error {
+func (c *Config) setDelay(v, where string) error {
 	d, err := parseDuration(v)
 	if err != nil {
 		return usagef("not a valid duration for ", where, ": ", strconv.Quote(v), " (", err.Error(), ")")
 	}
-	c.stopDelay = d
+	c.StopDelay = d
+	return nil
+}
+
+// checkDelay refuses a delay that would use up the grace period: the grace
+// counts from the signal's arrival, so the app would get none of it.
+func (c *Config) checkDelay() error {
+	if c.StopDelay > 0 && c.Grace > 0 && c.StopDelay >= c.Grace {
+		return usagef("--stop-delay ", c.StopDelay.String(), " must be shorter than --grace ", c.Grace.String(),
+			" (the grace period counts from the signal's arrival, delay included)")
+	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package log
 
 import (
 	"runtime"
@@ -176,7 +176,7 @@ func (w *lineWriter) flush() bool {
 	}
 	idle := w.idle
 	w.mu.Unlock()
-	// Not time.NewTimer: see alarm in wait.go.
+	// Not time.NewTimer: the size rule (internal/rawfile).
 	late := make(chan struct{})
 	t := time.AfterFunc(flushMax, func() { close(late) })
 	defer t.Stop()

@@ -1,4 +1,4 @@
-package main
+package log
 
 import (
 	"strings"
@@ -31,7 +31,7 @@ func TestTextValues(t *testing.T) {
 }
 
 func TestJSONList(t *testing.T) {
-	ps := make([]proctab.Proc, listMax+2)
+	ps := make([]proctab.Proc, ListMax+2)
 	for i := range ps {
 		ps[i] = proctab.Proc{Pid: i + 1, Comm: `a"b`}
 	}
@@ -42,7 +42,7 @@ func TestJSONList(t *testing.T) {
 	}
 	b.Reset()
 	jsonList(&b, "killed", ps)
-	if !strings.HasSuffix(b.String(), `],"killed_more":2`) || strings.Count(b.String(), `"pid"`) != listMax {
+	if !strings.HasSuffix(b.String(), `],"killed_more":2`) || strings.Count(b.String(), `"pid"`) != ListMax {
 		t.Errorf("got %s", b.String())
 	}
 }

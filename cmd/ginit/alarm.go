@@ -1,17 +1,19 @@
 package main
 
 import (
-	"slices"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
 )
 
+// statusEvery is how often ginit says what it is waiting for.
+const statusEvery = 10 * time.Second
+
 // alarm is one timer the loop selects on; c is nil while it is not armed.
-// Not time.NewTimer: its chan time.Time, held in an interface by the
-// runtime, keeps Time.String and with it 40 KB of time zone and layout code
-// in the binary. A new channel for each setting means a timer that fired
-// just before stop can only fill a channel nobody reads.
+// Not time.NewTimer, whose chan time.Time breaks the size rule
+// (internal/rawfile). A new channel for each setting means a timer that
+// fired just before stop can only fill a channel nobody reads.
 type alarm struct {
 	t  *time.Timer
 	c  chan struct{}
@@ -46,8 +48,8 @@ func (s *supervisor) onStatus() {
 	} else {
 		waiting = s.heldProcs()
 	}
-	s.log.report("wait", "waiting for processes to exit", append([]field{num("count", len(waiting)),
-		procs("waiting_for", waiting), ms("waited_ms", time.Since(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
+	s.log.Report("wait", "waiting for processes to exit", append([]log.Field{log.Num("count", len(waiting)),
+		log.Procs("waiting_for", waiting), log.Ms("waited_ms", time.Since(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
 	s.status.set(time.Now().Add(statusEvery))
 }
 
@@ -61,26 +63,18 @@ func (s *supervisor) since() time.Time {
 
 // deadlineFields name the deadline in force and the time left under key
 // left, or say there is none.
-func (s *supervisor) deadlineFields(left string) []field {
+func (s *supervisor) deadlineFields(left string) []log.Field {
 	if !s.deadline.armed() {
-		return []field{str("deadline", "none")}
+		return []log.Field{log.Str("deadline", "none")}
 	}
-	return []field{str("deadline", s.deadlineWhy), ms(left, time.Until(s.deadline.at))}
+	return []log.Field{log.Str("deadline", s.deadlineWhy), log.Ms(left, time.Until(s.deadline.at))}
 }
 
-func (s *supervisor) sortedHeld() []*proctab.Handle {
-	out := make([]*proctab.Handle, 0, len(s.held))
-	for _, h := range s.held {
-		out = append(out, h)
+// setDeadline arms the one deadline; an earlier one already set stands.
+func (s *supervisor) setDeadline(at time.Time, why string) {
+	if s.deadline.armed() && !at.Before(s.deadline.at) {
+		return
 	}
-	slices.SortFunc(out, func(a, b *proctab.Handle) int { return a.Pid - b.Pid })
-	return out
-}
-
-func (s *supervisor) heldProcs() []proctab.Proc {
-	var out []proctab.Proc
-	for _, h := range s.sortedHeld() {
-		out = append(out, h.Proc)
-	}
-	return out
+	s.deadline.set(at)
+	s.deadlineWhy = why
 }

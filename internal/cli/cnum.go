@@ -1,4 +1,4 @@
-package main
+package cli
 
 // tini reads numbers with C's strtol and atoi. A drop-in must accept
 // exactly what they accept and read it as they do, garbage included.

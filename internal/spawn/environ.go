@@ -1,9 +1,10 @@
-package main
+package spawn
 
 import (
 	"os"
 	"strings"
-	"syscall"
+
+	"github.com/ginit-dev/ginit/internal/rawfile"
 )
 
 // environ is the environment exactly as ginit received it, for the child.
@@ -11,27 +12,11 @@ import (
 // keeps the first, as getenv does); tini passes environ on untouched,
 // duplicates included. The kernel keeps the original block, which nothing
 // in ginit writes to, at /proc/self/environ; without /proc, os.Environ.
-// Raw system calls rather than os.ReadFile: see the README, Performance.
+// Read with rawfile (the size rule).
 func environ() []string {
-	fd, err := syscall.Open("/proc/self/environ", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	b, err := rawfile.Read("/proc/self/environ")
 	if err != nil {
 		return os.Environ()
-	}
-	defer syscall.Close(fd)
-	var b []byte
-	buf := make([]byte, 16<<10)
-	for {
-		n, err := syscall.Read(fd, buf)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return os.Environ()
-		}
-		if n == 0 {
-			break
-		}
-		b = append(b, buf[:n]...)
 	}
 	if len(b) == 0 {
 		return nil

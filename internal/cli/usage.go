@@ -1,30 +1,16 @@
-package main
+package cli
 
-import (
-	"syscall"
-
-	"golang.org/x/sys/unix"
-)
-
-// prctlPdeathsig sets the parent-death signal of the calling thread, which
-// must be the main thread (see init in main.go): the kernel sends each
-// thread's own, and a launcher's sits on the main thread.
-func prctlPdeathsig(sig syscall.Signal) error {
-	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(sig), 0, 0, 0); err != nil {
-		return &usageError{"cannot set the parent-death signal: " + err.Error()}
-	}
-	return nil
-}
-
-// versionLine names ginit and keeps tini's shape ("NAME version V - git.C"),
+// VersionLine names ginit and keeps tini's shape ("NAME version V - git.C"),
 // which dockerd parses for `docker info` when ginit is its --init-path.
-func versionLine() string {
-	v, c := versionAndCommit()
+// version and commit are what the build stamped in package main.
+func VersionLine(version, commit string) string {
+	v, c := versionAndCommit(version, commit)
 	return "ginit version " + v + " - git." + c + "\n"
 }
 
-func usage() string {
-	v, _ := versionAndCommit()
+// Usage is the text of ginit -h.
+func Usage(version, commit string) string {
+	v, _ := versionAndCommit(version, commit)
 	return `ginit (` + v + `)
 Usage: ginit [OPTIONS] [--] PROGRAM [ARGS...] | --version
 
@@ -70,7 +56,8 @@ Environment (flags win; each GINIT_ twin wins over its TINI_ variable):
 `
 }
 
-const license = `MIT License
+// License is the text of ginit -l, the LICENSE file's.
+const License = `MIT License
 
 Copyright (c) 2026 The ginit authors
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"strings"
@@ -27,7 +27,7 @@ func FuzzParseArgs(f *testing.F) {
 			m[k] = v
 		}
 		lookup := func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-		c, err := parseArgs(strings.Fields(args), lookup)
+		c, err := Parse(strings.Fields(args), lookup)
 		if err != nil {
 			if _, ok := err.(*usageError); !ok {
 				t.Fatalf("%q: %T is not a usage error", args, err)
@@ -37,13 +37,13 @@ func FuzzParseArgs(f *testing.F) {
 			}
 			return
 		}
-		if c.action == actRun && len(c.argv) == 0 {
+		if c.Action == ActRun && len(c.Argv) == 0 {
 			t.Fatalf("%q: parsed with no program", args)
 		}
-		if c.verbosity < 0 || c.grace < 0 || (c.pdeathSig != 0 && (c.pdeathSig < 1 || c.pdeathSig > 64)) {
+		if c.Verbosity < 0 || c.Grace < 0 || (c.PdeathSig != 0 && (c.PdeathSig < 1 || c.PdeathSig > 64)) {
 			t.Fatalf("%q: out of range: %+v", args, c)
 		}
-		for from, to := range c.rewrites {
+		for from, to := range c.Rewrites {
 			if from < 1 || from > 64 || to < 0 || to > 64 {
 				t.Fatalf("%q: rewrite %d:%d", args, from, to)
 			}

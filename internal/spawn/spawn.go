@@ -1,4 +1,9 @@
-package main
+// Package spawn starts ginit's main child as tini does: found on PATH as
+// execvp finds it, in its own process group, in the terminal's foreground
+// when there is one, with the environment exactly as ginit received it,
+// and with tini's exit codes when it cannot be started. It never waits
+// for the child: ginit's reaper collects it with wait4(-1).
+package spawn
 
 import (
 	"os"
@@ -6,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ginit-dev/ginit/internal/log"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,7 +26,16 @@ type execError struct {
 
 func (e *execError) Error() string { return e.msg }
 
-// startChild starts argv in its own process group, in the terminal's
+// ExitCode is the exit code for an error from Start: tini's 127 or 126
+// when the program is missing or cannot be run, else 1.
+func ExitCode(err error) int {
+	if e, ok := err.(*execError); ok {
+		return e.code
+	}
+	return 1
+}
+
+// Start starts argv in its own process group, in the terminal's
 // foreground when stdin is ginit's controlling terminal, so Ctrl-C reaches
 // it rather than ginit.
 //
@@ -28,7 +43,7 @@ func (e *execError) Error() string { return e.msg }
 // the reaper collects it with wait4(-1). The child inherits ginit's
 // environment, file descriptors and its original signal mask (the runtime
 // restores it after fork); signals ginit handles are reset to their default.
-func startChild(argv []string, log *logger) (int, error) {
+func Start(argv []string, lg *log.Logger) (int, error) {
 	path, err := lookPath(argv[0])
 	if err != nil {
 		return 0, execFailure(argv[0], err)
@@ -37,8 +52,8 @@ func startChild(argv []string, log *logger) (int, error) {
 	if err == syscall.ENOEXEC {
 		// No #! line: glibc's execvp, and so tini, runs the file with
 		// /bin/sh as a shell script; a drop-in must too.
-		log.warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
-			"fix: make #!/bin/sh its first line", str("program", path))
+		lg.Warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
+			"fix: make #!/bin/sh its first line", log.Str("program", path))
 		pid, err = forkExec("/bin/sh", append([]string{"/bin/sh", path}, argv[1:]...))
 	}
 	if err != nil {

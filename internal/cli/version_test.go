@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -59,14 +59,12 @@ func TestVersionLineParseable(t *testing.T) {
 		t.Errorf("buildInfo reads version %q, runtime/debug %q", v, bi.Main.Version)
 	}
 	for _, vc := range [][2]string{{"dev", "unknown"}, {"0.1.0-dev", "0dd73c7"}, {"v1 - evil", "a.b c"}} {
-		version, commit = vc[0], vc[1]
-		line := versionLine()
+		line := VersionLine(vc[0], vc[1])
 		pv, pc := parseInitVersion(strings.TrimSpace(line))
 		if pv == "" || pc == "" || strings.ContainsAny(pv+pc, " \t\n") {
 			t.Errorf("dockerd reads %q as version %q, commit %q", line, pv, pc)
 		}
 	}
-	version, commit = "dev", "unknown"
 }
 
 // The LICENSE file and `ginit -l` are one text.
@@ -75,7 +73,7 @@ func TestLicenseFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(b) != license {
+	if string(b) != License {
 		t.Error("LICENSE differs from the text ginit -l prints")
 	}
 }

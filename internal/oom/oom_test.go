@@ -1,4 +1,4 @@
-package main
+package oom
 
 import (
 	"slices"
@@ -7,13 +7,13 @@ import (
 
 func TestOOMFiles(t *testing.T) {
 	v1 := "4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n"
-	got := oomFiles(v1)
+	got := files(v1)
 	want := []string{"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory.events",
 		"/sys/fs/cgroup/memory/docker/abc/memory.oom_control", "/sys/fs/cgroup/memory/memory.oom_control"}
 	if !slices.Equal(got, want) {
 		t.Errorf("v1: %q", got)
 	}
-	got = oomFiles("0::/kubepods/pod1/c1\n")
+	got = files("0::/kubepods/pod1/c1\n")
 	if got[0] != "/sys/fs/cgroup/kubepods/pod1/c1/memory.events" || got[1] != "/sys/fs/cgroup/memory.events" {
 		t.Errorf("v2: %q", got)
 	}
@@ -22,6 +22,6 @@ func TestOOMFiles(t *testing.T) {
 // The baseline is read once, just after the child starts: its cost.
 func BenchmarkOOMBaseline(b *testing.B) {
 	for b.Loop() {
-		newOOMCounter()
+		New()
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package log
 
 import (
 	"math/rand/v2"
@@ -20,8 +20,8 @@ func TestStamp(t *testing.T) {
 	}
 	for _, tm := range times {
 		want := tm.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z")
-		if got := stamp(tm); got != want {
-			t.Fatalf("stamp(%v) = %s, want %s", tm, got, want)
+		if got := Stamp(tm); got != want {
+			t.Fatalf("Stamp(%v) = %s, want %s", tm, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"strconv"
@@ -10,25 +10,25 @@ import (
 // present (even empty or "0"), and TINI_VERBOSITY replaces the level -v set.
 // Each GINIT_ twin, when present, wins over its TINI_ variable; it parses
 // booleans properly, and flags win over it.
-func (c *config) env(lookup func(string) (string, bool)) error {
+func (c *Config) env(lookup func(string) (string, bool)) error {
 	var err error
-	if c.subreaper, err = envSwitch(lookup, "SUBREAPER", c.subreaper); err != nil {
+	if c.Subreaper, err = envSwitch(lookup, "SUBREAPER", c.Subreaper); err != nil {
 		return err
 	}
 	_, ginitSet := lookup("GINIT_SUBREAPER")
-	c.noSubreaper = ginitSet && !c.subreaper // only an explicit off stops the default (behind.go)
-	if c.group, err = envSwitch(lookup, "KILL_PROCESS_GROUP", c.group); err != nil {
+	c.NoSubreaper = ginitSet && !c.Subreaper // only an explicit off stops the default (main's defaultSubreaper)
+	if c.Group, err = envSwitch(lookup, "KILL_PROCESS_GROUP", c.Group); err != nil {
 		return err
 	}
-	c.verbosity = 1 + c.vFlags
+	c.Verbosity = 1 + c.vFlags
 	if v, ok := lookup("GINIT_VERBOSITY"); ok {
 		if c.vFlags == 0 {
-			if c.verbosity, err = envLevel("GINIT_VERBOSITY", v); err != nil {
+			if c.Verbosity, err = envLevel("GINIT_VERBOSITY", v); err != nil {
 				return err
 			}
 		}
 	} else if v, ok := lookup("TINI_VERBOSITY"); ok {
-		c.verbosity = c.tiniLevel(v)
+		c.Verbosity = c.tiniLevel(v)
 	}
 	if v, ok := lookup("GINIT_GRACE"); ok && !c.graceSet {
 		if err := c.setGrace(v, "GINIT_GRACE"); err != nil {
@@ -41,7 +41,7 @@ func (c *config) env(lookup func(string) (string, bool)) error {
 		}
 	}
 	if v, ok := lookup("GINIT_REPORT_FILE"); ok && !c.reportSet {
-		c.reportFile = v
+		c.ReportFile = v
 	}
 	if v, ok := lookup("GINIT_LOG_FORMAT"); ok && !c.logSet {
 		if err := c.setLogFormat(v, "GINIT_LOG_FORMAT"); err != nil {
@@ -80,19 +80,20 @@ func parseBool(v string) (bool, error) {
 // tiniLevel reads TINI_VERBOSITY with tini's atoi, so a value tini starts
 // with starts ginit too: "loud" is 0, "2x" is 2. Anything but a plain number
 // gets a warning; a level below 0 (tini: not even errors) is 0 here.
-func (c *config) tiniLevel(v string) int {
+func (c *Config) tiniLevel(v string) int {
 	n := atoi(v)
 	if clean, ok := strtol(v); !ok || v == "" || int64(n) != clean || n < 0 {
-		c.warnings = append(c.warnings, "TINI_VERBOSITY="+strconv.Quote(v)+" is not a level from 0 to 4; read as "+
+		c.Warnings = append(c.Warnings, "TINI_VERBOSITY="+strconv.Quote(v)+" is not a level from 0 to 4; read as "+
 			strconv.Itoa(max(n, 0))+", as tini reads it (C's atoi); set a number from 0 to 4, or GINIT_VERBOSITY, which is checked")
 	}
 	return max(n, 0)
 }
 
-// envLevel parses GINIT_VERBOSITY, strictly: a typo is an error, not silence.
+// envLevel parses GINIT_VERBOSITY, strictly: a typo is an error, not
+// silence, and so is a level beyond the most verbose.
 func envLevel(name, v string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || n > 4 {
 		return 0, usagef("not a valid value for ", name, ": ", strconv.Quote(v), " (a level from 0 to 4)")
 	}
 	return n, nil

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/ginit-dev/ginit/internal/log"
+	"github.com/ginit-dev/ginit/proctab"
+	"github.com/ginit-dev/ginit/reaper"
+)
+
+// reap collects every zombie and notes the main child's end.
+func (s *supervisor) reap() {
+	var err error
+	s.exits, s.noChildren, err = reaper.Reap(s.exits[:0])
+	if err != nil {
+		s.log.Warn("reap", "wait4 failed", log.Str("error", err.Error()))
+	}
+	for _, e := range s.exits {
+		desc, oom := s.describe(e.Status)
+		p := proctab.Proc{Pid: e.Pid, Comm: "?"}
+		if h := s.procs.held[e.Pid]; h != nil {
+			p = h.Proc
+			s.release(h, desc)
+		}
+		if e.Pid == s.child.pid && !s.child.done {
+			p.Comm = s.child.comm
+			s.child.done, s.child.status, s.child.ended, s.child.desc = true, e.Status, time.Now(), desc
+		}
+		if oom {
+			s.outcome.oomed = append(s.outcome.oomed, p)
+		}
+		switch {
+		case e.Pid == s.child.pid:
+			s.onChildExit(oom)
+		case oom:
+			s.log.Warn("oom", "process killed by the kernel's OOM killer", log.Num("pid", e.Pid), log.Str("cmd", p.Comm), log.Str("status", desc))
+		case s.cfg.WarnOnReap:
+			s.log.Warn("zombie", "reaped zombie", log.Num("pid", e.Pid), log.Str("status", desc))
+		default:
+			s.log.Debug("zombie", "reaped zombie", log.Num("pid", e.Pid), log.Str("status", desc))
+		}
+	}
+	if len(s.exits) > 0 {
+		s.oom.Rebase()
+	}
+	if len(s.exits) > 0 && s.phase == draining {
+		parents := make([]int, len(s.exits))
+		for i, e := range s.exits {
+			parents[i] = e.Pid
+		}
+		s.adopt(parents...)
+	}
+}
+
+// describe says how a process ended, and whether the OOM killer did it.
+// The counter is read only for a SIGKILL ginit did not send (or a shell's
+// 137, a SIGKILLed child of its own): otherwise it costs nothing.
+func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
+	desc = reaper.Describe(ws)
+	if s.phase == killing {
+		return desc, false
+	}
+	switch {
+	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.oom.Rose():
+		return desc + " (out of memory)", true
+	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL) && s.oom.Rose():
+		return desc + " (after an out-of-memory kill)", true
+	}
+	return desc, false
+}
+
+// onChildExit reports the main child's end: in the stop report if a stop
+// began, or if the OOM killer ended it.
+func (s *supervisor) onChildExit(oom bool) {
+	fs := []log.Field{log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm), log.Str("status", s.child.desc)}
+	if oom && !s.stop.begun() {
+		s.log.Warn("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.child.ended.Sub(s.child.started)))...)
+		return
+	}
+	if s.stop.begun() {
+		s.log.Report("child-exit", "main child exited", append(fs, log.Ms("after_ms", s.child.ended.Sub(s.stop.at)))...)
+		return
+	}
+	s.log.Info("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.child.ended.Sub(s.child.started)))...)
+}
+
+// onExited: a held process has ended (or, without pidfds, it is time to look).
+func (s *supervisor) onExited(pid int) {
+	s.reap() // ginit's own children first: their status is known
+	const unknown = "exited (not ginit's child: status unknown)"
+	var gone []int
+	if pid != proctab.Poll {
+		if h := s.procs.held[pid]; h != nil && h.Exited() {
+			s.release(h, unknown)
+		}
+		gone = append(gone, pid)
+	} else {
+		for _, h := range s.procs.held {
+			if !h.Pidfd() && h.Exited() { // a pidfd's exit is an event of its own
+				s.release(h, unknown)
+				gone = append(gone, h.Pid)
+			}
+		}
+	}
+	if s.phase == draining {
+		s.adopt(gone...)
+	}
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/ginit-dev/ginit/internal/log"
+	"github.com/ginit-dev/ginit/proctab"
+	"github.com/ginit-dev/ginit/signals"
+)
+
+// afterKill is how long ginit waits for what it SIGKILLed. A process in
+// uninterruptible sleep may outlive SIGKILL; ginit gives up on it rather
+// than hang, and the kernel ends it when PID 1 exits.
+const afterKill = 2 * time.Second
+
+// onDeadline: --grace, or the drain's bound, or the wait after SIGKILL, has passed.
+func (s *supervisor) onDeadline() {
+	s.deadline.stop()
+	if s.phase == killing {
+		s.log.Warn("kill", "processes remain after SIGKILL (uninterruptible sleep?); exiting without them",
+			log.Procs("left", s.heldProcs()), log.Num("count", len(s.procs.held)), log.Str("bound", "after SIGKILL, "+afterKill.String()))
+		s.finish()
+		return
+	}
+	why := s.deadlineWhy
+	s.outcome.killWhy, s.outcome.killAfter = why, time.Since(s.since())
+	s.phase = killing
+	s.outcome.killedInStop = s.stop.begun()
+	s.killAll()
+	since := s.drain.at
+	if s.stop.begun() {
+		since = s.stop.at
+	}
+	s.log.Warn("kill", "deadline passed; sent SIGKILL to everything left", log.Procs("killed", s.outcome.killed),
+		log.Num("count", len(s.outcome.killed)), log.Str("deadline", why), log.Ms("after_ms", time.Since(since)))
+	if len(s.outcome.killed) == 0 {
+		s.outcome.killedInStop = false
+	}
+	s.setDeadline(time.Now().Add(afterKill), "the wait after SIGKILL ("+afterKill.String()+")")
+}
+
+// killAll SIGKILLs every process left and holds it, so its end is seen.
+// Called again for whatever appears until nothing is left: a process that
+// keeps forking cannot outrun it for long.
+func (s *supervisor) killAll() {
+	s.listHeld()
+	var errs []string
+	note := func(what string, err error) {
+		if err != nil && err != syscall.ESRCH && err != proctab.ErrExited {
+			errs = append(errs, what+": "+err.Error())
+		}
+	}
+	if !s.child.done {
+		note("group", signals.Send(s.child.pid, syscall.SIGKILL, true)) // -g or not, the app is in it
+		note("child", signals.Send(s.child.pid, syscall.SIGKILL, false))
+	}
+	if s.procs.view != nil && s.procs.view.Whole() {
+		note("every process", signals.SendAll(syscall.SIGKILL)) // no pid numbers: nothing reused can be hit
+	}
+	for _, h := range s.sortedHeld() {
+		note(h.Name(), h.Signal(syscall.SIGKILL))
+		if !s.outcome.killedIDs[h.ID()] {
+			s.outcome.killedIDs[h.ID()] = true
+			s.outcome.killed = append(s.outcome.killed, h.Proc)
+		}
+	}
+	if len(errs) > 0 {
+		s.log.Warn("kill", "cannot SIGKILL everything", log.Num("count", len(errs)), log.Str("error", errs[0]))
+	}
+}

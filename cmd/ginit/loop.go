@@ -1,0 +1,216 @@
+package main
+
+import (
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/ginit-dev/ginit/internal/cli"
+	"github.com/ginit-dev/ginit/internal/log"
+	"github.com/ginit-dev/ginit/internal/oom"
+	"github.com/ginit-dev/ginit/internal/spawn"
+	"github.com/ginit-dev/ginit/proctab"
+	"github.com/ginit-dev/ginit/reaper"
+	"github.com/ginit-dev/ginit/signals"
+)
+
+// The lifecycle, one phase at a time, as the README tells it:
+//
+//	running   the child runs; signals are forwarded; every zombie is reaped.
+//	delaying  with --stop-delay: a stop signal arrived and is held while a
+//	          load balancer deregisters the app, which keeps serving; other
+//	          signals are forwarded, a different stop signal ends the delay.
+//	stopping  a stop signal was delivered, then SIGCONT. With --grace the
+//	          deadline runs; without, there is none: the orchestrator's rules.
+//	draining  the main child is gone. Each process left gets the stop signal
+//	          once, at the top of its tree, and ginit waits for every one,
+//	          event by event (pidfds), bounded only by the stop's deadline;
+//	          without a stop, by --grace or else defaultDrain.
+//	killing   a deadline passed: SIGKILL to everything left, again for
+//	          whatever appears, until nothing is left or afterKill passes.
+//	done      exit with the main child's code, or 137 if ginit's deadline
+//	          killed work during a stop; remapped by -e.
+//
+// Error policy: before the child starts every failure is fatal (exit 1, or
+// tini's 126/127 when the program cannot be run). Once it runs nothing is:
+// a failed signal, /proc read or wait4 is a warning, and ginit goes on to
+// the exit code it owes. Helpers return data or act on one process; the
+// loop below decides every transition.
+type phase int
+
+const (
+	running phase = iota
+	delaying
+	stopping
+	draining
+	killing
+	done
+)
+
+// supervisor is the loop's state: what the command line set, the phase,
+// the main child, the processes held, the alarms, and what happened.
+type supervisor struct {
+	cfg   *cli.Config
+	log   *log.Logger
+	sigs  <-chan os.Signal
+	early []syscall.Signal // arrived before the child started
+
+	phase phase
+	self  int       // ginit's pid: 1 in a container
+	child mainChild // child.go
+
+	noChildren bool // the last reap found no children at all (ECHILD)
+	exits      []reaper.Exit
+	oom        *oom.Counter
+
+	stop  stopState  // stop.go
+	drain drainState // drain.go
+	procs holds      // holds.go: the processes ginit waits for
+
+	delay       alarm // the end of --stop-delay (delay.go)
+	deadline    alarm
+	deadlineWhy string // which deadline: "--grace 28s", "the drain's default bound (30s)"
+	status      alarm  // the next "waiting for" line (alarm.go)
+
+	outcome outcome // report.go: what ginit's deadlines and the OOM killer did
+}
+
+// run supervises until ginit should exit, and returns the exit code.
+func (s *supervisor) run() (int, error) {
+	if code, ok := s.stoppedBeforeStart(); ok {
+		return code, nil
+	}
+	pid, err := spawn.Start(s.cfg.Argv, s.log)
+	if err != nil {
+		return 0, err
+	}
+	s.child.pid, s.child.started, s.self = pid, time.Now(), os.Getpid()
+	s.oom = oom.New()
+	s.procs.held, s.procs.signalled, s.outcome.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
+	s.procs.kidsOf = map[int][]int{}
+	s.child.comm = baseName(s.cfg.Argv[0])
+	s.log.Debug("start", "started child", log.Num("pid", pid), log.Str("cmd", s.child.comm))
+	s.log.Trace("start", "child argv", log.Str("argv", joinArgv(s.cfg.Argv)))
+
+	// The child may already be gone, its SIGCHLD queued or coalesced with
+	// one that came before: reap once now rather than trust the signal.
+	s.reap()
+	for _, sig := range s.early {
+		s.onSignal(sig)
+	}
+	s.advance()
+	for s.phase != done {
+		select {
+		case sig := <-s.sigs:
+			s.onSignal(sig.(syscall.Signal))
+		case pid := <-s.procs.watchC:
+			s.onExited(pid)
+		case <-s.delay.c:
+			s.phase = stopping
+			s.onDelayEnd()
+		case <-s.deadline.c:
+			s.onDeadline()
+		case <-s.status.c:
+			s.onStatus()
+		}
+		s.advance()
+	}
+	return s.exitCode(), nil
+}
+
+// stoppedBeforeStart takes the signals that arrived before the child was
+// started. A stop among them means the orchestrator gave up on the
+// container before the app ran: starting it now would only have it killed
+// mid-start, so ginit exits 128+N at once, as if it had. Others are kept,
+// to be forwarded once the child runs.
+func (s *supervisor) stoppedBeforeStart() (int, bool) {
+	for {
+		select {
+		case sig := <-s.sigs:
+			recv := sig.(syscall.Signal)
+			if out, ok := s.cfg.Rewrites.Apply(recv); ok && signals.IsStop(out) {
+				s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
+				s.log.Report("stop", "stop signal received before the program started; not starting it",
+					log.Str("signal", signals.Name(out)), log.Str("program", baseName(s.cfg.Argv[0])))
+				code := 128 + int(out)
+				if s.cfg.Remap[code] {
+					code = 0
+				}
+				s.log.Report("exit", "ginit exiting", log.Num("code", code))
+				return code, true
+			}
+			s.early = append(s.early, recv)
+		default:
+			return 0, false
+		}
+	}
+}
+
+// advance makes the transitions that follow from what the loop has learnt.
+func (s *supervisor) advance() {
+	if !s.child.done {
+		return
+	}
+	switch s.phase {
+	case running, delaying, stopping:
+		if s.phase == delaying {
+			s.childExitedInDelay()
+		}
+		procs, err := s.leftOver()
+		if err == nil && len(procs) == 0 {
+			s.finish() // the common case: a clean exit, nothing left behind
+			return
+		}
+		s.phase = draining
+		s.beginDrain(procs, err)
+	case draining, killing:
+		if len(s.procs.held) == 0 {
+			s.recount()
+		}
+	}
+}
+
+// recount runs when every held process is gone: one more look at /proc
+// finds anything started since, or ends the wait.
+func (s *supervisor) recount() {
+	var fresh []*proctab.Handle
+	if !s.nothingLeft() {
+		_, fresh, _ = s.listHeld() // without /proc, ECHILD alone must tell
+	}
+	switch {
+	case len(fresh) > 0 && s.phase == killing:
+		s.killAll()
+	case len(fresh) > 0:
+		s.signalTops("processes appeared; draining them")
+	case s.noChildren:
+		s.log.Report("drained", "every process has exited", log.Num("count", s.drain.exited), log.Ms("after_ms", time.Since(s.since())))
+		s.finish()
+	}
+}
+
+// finish ends the loop.
+func (s *supervisor) finish() {
+	s.phase = done
+	s.deadline.stop()
+	s.status.stop()
+}
+
+// exitCode is the main child's, or 137 when ginit's deadline killed work
+// during a stop (a clean-looking 143 would hide it), remapped by -e.
+func (s *supervisor) exitCode() int {
+	code := reaper.Code(s.child.status)
+	if !s.child.done || s.outcome.killedInStop {
+		code = 128 + int(syscall.SIGKILL)
+	}
+	if s.cfg.Remap[code] {
+		s.log.Debug("exit", "exit code remapped to 0 (-e)", log.Num("code", code))
+		code = 0
+	}
+	switch {
+	case len(s.outcome.oomed) > 0:
+		s.log.Report("exit", "ginit exiting", log.Num("code", code), log.Str("status", s.child.desc), log.Procs("oom_killed", s.outcome.oomed))
+	case s.stop.begun() || s.drain.begun():
+		s.log.Report("exit", "ginit exiting", log.Num("code", code))
+	}
+	return code
+}

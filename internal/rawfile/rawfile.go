@@ -1,0 +1,85 @@
+// Package rawfile reads small kernel files (/proc, cgroup counters) and
+// lists directories with bare system calls.
+//
+// It also holds ginit's size rule, which every package of ginit follows
+// and refers to here. ginit is PID 1 in every container, so its size and
+// start-up count, and some of the standard library costs far more than it
+// looks:
+//
+//   - os.File starts the runtime's network poller for files that are never
+//     pollable, and on a broken pipe raises a SIGPIPE of its own; so files
+//     are read and written with syscall.Open, Read and Write.
+//   - Time.Format, even Time.Date, and os.ReadFile's Stat link in the time
+//     zone loader and the layout engine (about 40 KB); so does a chan
+//     time.Time (time.NewTimer), whose Time.String the runtime keeps through
+//     an interface. Timers are time.AfterFunc; times are written by the log
+//     package's Stamp.
+//   - fmt and reflect (runtime/debug.ReadBuildInfo pulls in both) cost about
+//     196 KB; text is built with strconv and strings.
+//
+// Measure a change with `make build` and the binary's size in bytes.
+package rawfile
+
+import (
+	"slices"
+	"syscall"
+)
+
+// Read returns the whole of a kernel file, whose size stat cannot tell.
+func Read(path string) ([]byte, error) {
+	fd, err := open(path, syscall.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	b := make([]byte, 0, 2048)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, len(b))
+		}
+		n, err := syscall.Read(fd, b[len(b):cap(b)])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return b, nil
+		}
+		b = b[:len(b)+n]
+	}
+}
+
+// DirNames lists a directory, without "." and "..".
+func DirNames(path string) ([]string, error) {
+	fd, err := open(path, syscall.O_RDONLY|syscall.O_DIRECTORY)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	var names []string
+	buf := make([]byte, 16384)
+	for {
+		n, err := syscall.ReadDirent(fd, buf)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
+	}
+}
+
+func open(path string, flags int) (int, error) {
+	for {
+		fd, err := syscall.Open(path, flags|syscall.O_CLOEXEC, 0)
+		if err != syscall.EINTR {
+			return fd, err
+		}
+	}
+}
