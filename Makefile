@@ -136,7 +136,7 @@ push-images:
 	docker manifest push $(IMAGE_TAG)
 
 # ginit beside tini, dumb-init and catatonit (deps installs them) and Go's
-# own floor, interleaved in one run; about two minutes. See the README, Performance.
+# own floor, interleaved in one run; a few minutes. See doc/performance.md.
 # BENCHFLAGS: e.g. -fifo=10 on a machine busy with other work.
 BENCHFLAGS ?=
 .PHONY: bench

@@ -117,7 +117,7 @@ func checkProcList(t *testing.T, k string, v any, line string) {
 // between them print most events, at the most verbose level.
 func TestJSONEventsDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join(rootDir, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(rootDir, "doc", "shutdown.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

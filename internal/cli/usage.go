@@ -49,10 +49,14 @@ ginit's own:
 Environment (flags win; each GINIT_ twin wins over its TINI_ variable):
   TINI_SUBREAPER, GINIT_SUBREAPER                    like -s
   TINI_KILL_PROCESS_GROUP, GINIT_KILL_PROCESS_GROUP  like -g
-  TINI_VERBOSITY, GINIT_VERBOSITY                    log level (default 1)
+  TINI_VERBOSITY, GINIT_VERBOSITY                    log level 0-4 (default 1)
   GINIT_GRACE, GINIT_LOG_FORMAT                      like --grace, --log-format
   GINIT_STOP_DELAY, GINIT_REPORT_FILE                like --stop-delay, --report-file
   GINIT_SUBREAPER=0    not PID 1, ginit is a subreaper unless this is set
+
+Exit codes: the main child's, or 128+N if signal N killed it; 137 if --grace
+ran out during a stop and ginit SIGKILLed what was left; 127 if PROGRAM is
+not found, 126 if it cannot be run; 1 on bad usage. -e CODE reports CODE as 0.
 `
 }
 
