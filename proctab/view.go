@@ -148,22 +148,64 @@ func (v *View) Children(known func(pid int) bool) (kids []Proc, ok bool) {
 	return v.childrenOf(v.viewSelf, v.self, known)
 }
 
-// Family returns the process pid (in ginit's numbering) and its children:
-// those a stop signal to pid concerns, without reading all of /proc. With
-// a /proc of another namespace it lists everything instead.
-func (v *View) Family(pid int) ([]Proc, error) {
+// Family returns the process pid (in ginit's numbering) and its children's
+// pids: those a stop signal to pid concerns, read without all of /proc and
+// without a stat per child (a main child may have thousands). With a /proc
+// of another namespace, or no children lists, it reads all of /proc.
+func (v *View) Family(pid int) (p Proc, kids []int, err error) {
+	if !v.foreign {
+		var ok bool
+		if p, ok = readStat(pid); !ok {
+			return Proc{}, nil, nil
+		}
+		if kids, ok = v.childPids(pid); ok {
+			return p, kids, nil
+		}
+	}
+	all, err := v.List()
+	for _, q := range all {
+		if q.Pid == pid {
+			p = q
+		}
+		if q.PPid == pid {
+			kids = append(kids, q.Pid)
+		}
+	}
+	return p, kids, err
+}
+
+// childPids reads the children lists of pid's threads (/proc's numbering
+// is ginit's: not foreign).
+func (v *View) childPids(pid int) (kids []int, ok bool) {
+	task := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tids, err := rawfile.DirNames(task)
+	if err != nil {
+		return nil, false
+	}
+	for _, tid := range tids {
+		b, err := rawfile.Read(task + tid + "/children")
+		if err != nil {
+			return nil, false
+		}
+		for f := range strings.FieldsSeq(string(b)) {
+			n, _ := strconv.Atoi(f)
+			kids = append(kids, n)
+		}
+	}
+	return kids, true
+}
+
+// Foreign reports whether /proc numbers processes in another namespace
+// than ginit's (a new PID namespace whose /proc was not remounted).
+func (v *View) Foreign() bool { return v.foreign }
+
+// Stat reads the process pid (ginit's numbering) afresh; false when it is
+// gone. With a /proc of another namespace, false: callers list instead.
+func (v *View) Stat(pid int) (Proc, bool) {
 	if v.foreign {
-		return v.List()
+		return Proc{}, false
 	}
-	p, ok := readStat(pid)
-	if !ok {
-		return nil, nil
-	}
-	kids, ok := v.childrenOf(pid, pid, nil)
-	if !ok {
-		return v.List()
-	}
-	return append([]Proc{p}, kids...), nil
+	return readStat(pid)
 }
 
 // childrenOf reads the children lists of viewPid's threads; pid is the
@@ -254,7 +296,7 @@ func nsPids(pid int) ([]int, error) {
 // lastPid is the last pid the kernel handed out in ginit's namespace, as
 // /proc/loadavg tells the reader (whatever namespace /proc belongs to).
 func lastPid() int {
-	b, err := rawfile.Read("/proc/loadavg")
+	b, err := loadavg.Read()
 	if err != nil {
 		return -1
 	}
@@ -268,6 +310,9 @@ func lastPid() int {
 	}
 	return n
 }
+
+// loadavg stays open: a drain reads it on every exit (Forked).
+var loadavg = rawfile.Reread{Path: "/proc/loadavg"}
 
 // Forked reports whether any process has been created in ginit's
 // namespace since the last List, Children or Forked: one small read, so

@@ -179,13 +179,13 @@ func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
 	if !s.stop.begun() || !diedOf(s.child.status, s.stop.sig) {
 		return
 	}
-	alive := map[proctab.ID]bool{}
-	for _, p := range procs {
-		alive[p.ID()] = p.Alive()
-	}
-	for _, k := range s.stop.kids {
-		if !alive[k.ID()] || s.procs.signalled[k.ID()] {
+	warned := 0
+	for _, k := range s.stopKids(procs) {
+		if !k.Alive() || s.procs.signalled[k.ID()] {
 			continue
+		}
+		if warned++; warned > log.ListMax {
+			break // a wrapper with thousands of children: the first ones tell the story
 		}
 		s.log.Warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
 			"ginit sends that child "+signals.Name(s.drain.sig)+" now and waits for it, another init would leave it to be SIGKILLed mid-job; "+

@@ -14,7 +14,7 @@ import (
 	"github.com/ginit-dev/ginit/signals"
 )
 
-// The lifecycle, one phase at a time, as the README tells it:
+// The lifecycle, one phase at a time, as doc/shutdown.md tells it:
 //
 //	running   the child runs; signals are forwarded; every zombie is reaped.
 //	delaying  with --stop-delay: a stop signal arrived and is held while a

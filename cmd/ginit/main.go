@@ -61,7 +61,7 @@ var (
 // the kernel drops the default action, so the runtime gives up and exits),
 // and the app never starts or never hears the stop. What runs before this
 // is the Go runtime's start-up and the standard library's package
-// initialisation; the README, Reliability, gives the window's measured size.
+// initialisation; doc/differences.md gives the window's measured size.
 var stopSigs = signals.CatchStop()
 
 // The command line is read in init, because init runs on the main thread

@@ -13,7 +13,7 @@ type stopState struct {
 	at   time.Time
 	sig  syscall.Signal // what was delivered, after rewriting
 	recv syscall.Signal // what arrived
-	kids []proctab.Proc // the main child's children when the stop began
+	kids []int          // the main child's children when the stop began
 
 	delayEnd time.Time // when a --stop-delay ended, and why (delay.go)
 	delayHow string
@@ -59,19 +59,10 @@ func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 	fs := append(s.stopFields(), extra...)
 	// Who is about to get the signal, and who is the child's own child (a
 	// wrapper's app), is known only now: read it before sending.
-	procs, err := s.stopTargets()
-	if err == nil {
-		for _, p := range procs {
-			if p.PPid == s.child.pid {
-				s.stop.kids = append(s.stop.kids, p)
-			}
-			if p.Pid == s.child.pid {
-				s.child.comm = p.Comm
-			}
-			if p.Pid == s.child.pid || (s.cfg.Group && p.Pgrp == s.child.pid) {
-				s.procs.signalled[p.ID()] = true
-			}
-		}
+	me, err := s.stopTargets()
+	if err == nil && me.Pid == s.child.pid {
+		s.child.comm = me.Comm
+		s.procs.signalled[me.ID()] = true
 	}
 	s.status.set(time.Now().Add(statusEvery))
 	to, err := s.toChild(s.stop.sig)
@@ -83,22 +74,37 @@ func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 		s.log.Warn("stop", "cannot send SIGCONT after the stop signal", log.Str("to", to), log.Str("error", err.Error()))
 	}
 	s.log.Report("stop", msg, append(fs, log.Str("to", to), log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm))...)
-	s.passIgnored(procs) // bash ignores SIGQUIT: -r TERM:QUIT must still reach the app
+	s.passIgnored(me) // bash ignores SIGQUIT: -r TERM:QUIT must still reach the app
 }
 
-// stopTargets lists the main child and its children, or with -g every
-// process (the group's members may be anywhere below it): not all of
-// /proc when only two generations matter, for a stop in a container of
-// thousands.
-func (s *supervisor) stopTargets() ([]proctab.Proc, error) {
-	if s.cfg.Group {
-		return s.list()
-	}
+// stopTargets reads the main child and its children's pids into
+// s.stop.kids; with -g it also marks every member of the child's group as
+// signalled (they may be anywhere below it, so all of /proc is read). Not
+// a stat per child without -g: a main child may have thousands.
+func (s *supervisor) stopTargets() (proctab.Proc, error) {
 	v, err := s.openView()
 	if err != nil {
-		return nil, err
+		return proctab.Proc{}, err
 	}
-	return v.Family(s.child.pid)
+	if s.cfg.Group {
+		all, err := v.List()
+		var me proctab.Proc
+		for _, p := range all {
+			if p.PPid == s.child.pid {
+				s.stop.kids = append(s.stop.kids, p.Pid)
+			}
+			if p.Pid == s.child.pid {
+				me = p
+			}
+			if p.Pgrp == s.child.pid {
+				s.procs.signalled[p.ID()] = true
+			}
+		}
+		return me, err
+	}
+	me, kids, err := v.Family(s.child.pid)
+	s.stop.kids = kids
+	return me, err
 }
 
 // passIgnored runs right after the stop signal went to the main child. If
@@ -111,25 +117,16 @@ func (s *supervisor) stopTargets() ([]proctab.Proc, error) {
 // it again). A blocked signal is not acted on here: it is pending, and tini,
 // dumb-init and catatonit block every signal to take it with sigwait or a
 // signalfd, so their child would get it twice. With -g the group has it.
-func (s *supervisor) passIgnored(listed []proctab.Proc) {
-	if s.cfg.Group || s.procs.view == nil {
+func (s *supervisor) passIgnored(me proctab.Proc) {
+	if s.cfg.Group || s.procs.view == nil || me.Pid != s.child.pid {
 		return
 	}
-	i := -1
-	for j, p := range listed {
-		if p.Pid == s.child.pid {
-			i = j
-		}
-	}
-	if i < 0 {
-		return
-	}
-	m, ok := s.procs.view.SigMasks(listed[i])
+	m, ok := s.procs.view.SigMasks(me)
 	if !ok || !m.Ignores(s.stop.sig) {
 		return
 	}
 	var sent []proctab.Proc
-	for _, k := range s.stop.kids {
+	for _, k := range s.stopKids(nil) {
 		if s.procs.signalled[k.ID()] {
 			continue
 		}
@@ -156,4 +153,32 @@ func (s *supervisor) passIgnored(listed []proctab.Proc) {
 	}
 	s.log.Report("stop", "the main child ignores "+name+"; delivered it to the processes below it",
 		append(fs, log.Procs("sent_to", sent))...)
+}
+
+// stopKids are the main child's children when the stop began, as
+// processes: from listed (the drain's listing) when given, else read now.
+func (s *supervisor) stopKids(listed []proctab.Proc) []proctab.Proc {
+	var out []proctab.Proc
+	if listed != nil {
+		want := map[int]bool{}
+		for _, pid := range s.stop.kids {
+			want[pid] = true
+		}
+		for _, p := range listed {
+			if want[p.Pid] {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	if s.procs.view.Foreign() {
+		all, _ := s.list()
+		return s.stopKids(all)
+	}
+	for _, pid := range s.stop.kids {
+		if p, ok := s.procs.view.Stat(pid); ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -17,6 +17,7 @@ import (
 type Counter struct {
 	path string // memory.events (cgroup v2) or memory.oom_control (v1); "" if none
 	base int64  // kills already accounted for
+	file rawfile.Reread
 }
 
 // New finds the counter and reads the baseline. It runs just
@@ -27,7 +28,7 @@ func New() *Counter {
 	b, _ := rawfile.Read("/proc/self/cgroup")
 	for _, try := range files(string(b)) {
 		if n, ok := readOOMKills(try); ok {
-			return &Counter{path: try, base: n}
+			return &Counter{path: try, base: n, file: rawfile.Reread{Path: try}}
 		}
 	}
 	return &Counter{}
@@ -73,6 +74,20 @@ func readOOMKills(path string) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
+	return parseOOMKills(b)
+}
+
+// kills re-reads the counter through the descriptor kept open: Rebase
+// runs at every reap of a drain.
+func (o *Counter) kills() (int64, bool) {
+	b, err := o.file.Read()
+	if err != nil {
+		return 0, false
+	}
+	return parseOOMKills(b)
+}
+
+func parseOOMKills(b []byte) (int64, bool) {
 	for line := range strings.SplitSeq(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -88,7 +103,7 @@ func (o *Counter) Rose() bool {
 	if o == nil || o.path == "" {
 		return false
 	}
-	n, ok := readOOMKills(o.path)
+	n, ok := o.kills()
 	if !ok || n <= o.base {
 		return false
 	}
@@ -104,7 +119,7 @@ func (o *Counter) Rebase() {
 	if o == nil || o.path == "" {
 		return
 	}
-	if n, ok := readOOMKills(o.path); ok {
+	if n, ok := o.kills(); ok {
 		o.base = n
 	}
 }

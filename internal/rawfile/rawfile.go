@@ -83,3 +83,38 @@ func open(path string, flags int) (int, error) {
 		}
 	}
 }
+
+// Reread is a kernel file kept open and read again from its start: one
+// pread where Read makes four system calls, for the files a drain reads
+// on every exit (/proc/loadavg, the OOM counter). The zero value opens
+// path on first use.
+type Reread struct {
+	Path string
+	fd   int // fd+1: 0 until opened
+	buf  []byte
+}
+
+// Read returns the file's whole content, read afresh; the slice is reused
+// by the next Read.
+func (r *Reread) Read() ([]byte, error) {
+	if r.fd == 0 {
+		fd, err := open(r.Path, syscall.O_RDONLY)
+		if err != nil {
+			return nil, err
+		}
+		r.fd, r.buf = fd+1, make([]byte, 512)
+	}
+	for {
+		n, err := syscall.Pread(r.fd-1, r.buf, 0)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return nil, err
+		case n == len(r.buf):
+			r.buf = make([]byte, 2*len(r.buf)) // it may hold more: read it whole
+			continue
+		}
+		return r.buf[:n], nil
+	}
+}
