@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // Dockerfile.example, the text users copy, built both ways it offers, from
@@ -22,7 +24,7 @@ import (
 func TestDockerfileExample(t *testing.T) {
 	dockerImage(t) // skips without Docker
 	t.Parallel()
-	src, err := os.ReadFile(filepath.Join(rootDir, "Dockerfile.example"))
+	src, err := os.ReadFile(filepath.Join(itest.RootDir, "Dockerfile.example"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +126,7 @@ services:
 	}
 	t.Cleanup(func() { exec.Command("docker-compose", "-p", project, "-f", file, "down", "-t", "1").Run() })
 	compose("up", "-d")
-	waitOutput(t, exec.Command("docker-compose", "-p", project, "-f", file, "logs", "-f"), "worker ready")
+	itest.WaitOutput(t, exec.Command("docker-compose", "-p", project, "-f", file, "logs", "-f"), "worker ready")
 	compose("stop")
 	if out := compose("logs"); !strings.Contains(out, "worker: job done") || !strings.Contains(out, "grace_ms=20000") {
 		t.Errorf("compose stop lost the job or the grace:\n%s", out)

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // dockerd --init-path ginit: `docker run --init` then runs ginit as PID 1
@@ -32,10 +34,10 @@ func TestDockerInitPath(t *testing.T) {
 	os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("FROM scratch\nCOPY busybox /bin/busybox\n"+
 		"RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY app /app\n"), 0o644)
 	busybox, _ := exec.LookPath("busybox")
-	for _, c := range [][]string{{"cp", ginit, filepath.Join(dir, "ginit")}, {"cp", busybox, filepath.Join(ctx, "busybox")},
+	for _, c := range [][]string{{"cp", itest.Ginit, filepath.Join(dir, "ginit")}, {"cp", busybox, filepath.Join(ctx, "busybox")},
 		{"go", "build", "-o", filepath.Join(ctx, "app"), "./integration/containerapp"}} {
 		cmd := exec.Command(c[0], c[1:]...)
-		cmd.Dir, cmd.Env = rootDir, append(os.Environ(), "CGO_ENABLED=0")
+		cmd.Dir, cmd.Env = itest.RootDir, append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%q: %v: %s", c, err, out)
 		}
@@ -67,7 +69,7 @@ func TestDockerInitPath(t *testing.T) {
 		}
 	})
 	var info string
-	for deadline := time.Now().Add(patience); ; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(itest.Patience); ; time.Sleep(100 * time.Millisecond) {
 		if info, err = cli("info", "-f", "{{.InitBinary}} {{.InitCommit.ID}}"); err == nil {
 			break
 		}
@@ -75,7 +77,7 @@ func TestDockerInitPath(t *testing.T) {
 			t.Skipf("SKIP: private dockerd did not come up: %v: %s", err, info)
 		}
 	}
-	commit, _ := exec.Command(ginit, "--version").Output()
+	commit, _ := exec.Command(itest.Ginit, "--version").Output()
 	if _, want, _ := strings.Cut(strings.TrimSpace(string(commit)), " - git."); !strings.HasSuffix(info, " "+want) {
 		t.Errorf("docker info shows init %q, want ginit's commit %q", info, want)
 	}
@@ -86,7 +88,7 @@ func TestDockerInitPath(t *testing.T) {
 		"sh", "-c", "echo starting; /app worker 1000 0; echo wrapper done"); err != nil {
 		t.Fatalf("run: %v: %s", err, out)
 	}
-	waitOutput(t, exec.Command("docker", "-H", sock, "logs", "-f", "worker"), "worker ready")
+	itest.WaitOutput(t, exec.Command("docker", "-H", sock, "logs", "-f", "worker"), "worker ready")
 	cli("stop", "-t", "30", "worker")
 	out, _ := cli("logs", "worker")
 	if !strings.Contains(out, "worker: job done") || !strings.Contains(out, "ginit exiting code=143") {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // The Docker tests run ginit as a container's ENTRYPOINT, in an image built
@@ -50,7 +52,7 @@ func buildImage() {
 	}
 	defer os.RemoveAll(dir)
 	steps := [][]string{
-		{"cp", ginit, filepath.Join(dir, "ginit")},
+		{"cp", itest.Ginit, filepath.Join(dir, "ginit")},
 		{"cp", busybox, filepath.Join(dir, "busybox")},
 		{"go", "build", "-o", filepath.Join(dir, "app"), "./integration/containerapp"},
 	}
@@ -62,7 +64,7 @@ func buildImage() {
 	}
 	for _, s := range steps {
 		cmd := exec.Command(s[0], s[1:]...)
-		cmd.Dir, cmd.Env = rootDir, append(os.Environ(), "CGO_ENABLED=0")
+		cmd.Dir, cmd.Env = itest.RootDir, append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			imageErr = fmt.Sprintf("%q: %v: %s", s, err, out)
 			return
@@ -74,7 +76,7 @@ func buildImage() {
 		return
 	}
 	image = tag
-	atExit = append(atExit, func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	itest.AtExit(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
 }
 
 // docker runs the docker client and returns its trimmed output.
@@ -107,7 +109,7 @@ func container(t *testing.T, runArgs ...string) string {
 // and returns them.
 func logs(t *testing.T, name, want string) string {
 	t.Helper()
-	waitOutput(t, exec.Command("docker", "logs", "-f", name), want)
+	itest.WaitOutput(t, exec.Command("docker", "logs", "-f", name), want)
 	out, _ := exec.Command("docker", "logs", name).CombinedOutput()
 	return string(out)
 }
@@ -176,7 +178,7 @@ func TestDockerNoZombies(t *testing.T) {
 	c := container(t, img, "/app", "orphans", "1000")
 	logs(t, c, "orphans left: 1000")
 	var top string
-	for deadline := time.Now().Add(patience); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(itest.Patience); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		top = docker(t, "top", c, "-o", "pid,stat,comm")
 		if n := strings.Count(top, "\n"); n <= 3 && !strings.Contains(top, " Z") {
 			break // header, ginit, the app: every orphan exited and was reaped

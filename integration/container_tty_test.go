@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/ginit-dev/ginit/internal/itest"
 	"github.com/ginit-dev/ginit/internal/launch"
 )
 
@@ -24,10 +25,10 @@ func TestDockerTTYCtrlC(t *testing.T) {
 	}
 	s.Close()
 	t.Cleanup(func() { exec.Command("docker", "rm", "-f", name).Run(); cmd.Process.Kill(); cmd.Wait() })
-	lines := scanLines(m)
-	waitLine(t, lines, "ready")
+	lines := itest.ScanLines(m)
+	itest.WaitLine(t, lines, "ready")
 	m.Write([]byte{3})
-	waitLine(t, lines, "got interrupt")
+	itest.WaitLine(t, lines, "got interrupt")
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("docker run exited %d, want the app's 0", code)

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // containerd directly, the runtime under Kubernetes (through CRI) and ECS
@@ -37,12 +40,12 @@ func TestContainerdKubeletStop(t *testing.T) {
 	ctr := privateContainerd(t)
 	archive := filepath.Join(t.TempDir(), "image.tar")
 	app := filepath.Join(t.TempDir(), "app")
-	if err := runCmd(rootDir, append(os.Environ(), "CGO_ENABLED=0"), "go", "build", "-o", app, "./integration/containerapp"); err != nil {
+	if err := runCmd(itest.RootDir, append(os.Environ(), "CGO_ENABLED=0"), "go", "build", "-o", app, "./integration/containerapp"); err != nil {
 		t.Fatal(err)
 	}
 	busybox, _ := exec.LookPath("busybox")
 	ref := fmt.Sprintf("docker.io/library/ginit-ctr-%d:latest", rand.Uint32())
-	if err := writeOCIArchive(archive, ref, map[string]string{"ginit": ginit, "tini": tiniStatic, "app": app, "bin/busybox": busybox},
+	if err := writeOCIArchive(archive, ref, map[string]string{"ginit": itest.Ginit, "tini": tiniStatic, "app": app, "bin/busybox": busybox},
 		[]string{"bin/sh"}, []string{"/ginit", "--"}); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +67,7 @@ func TestContainerdKubeletStop(t *testing.T) {
 			ctr(append([]string{"run", "-d", "--log-uri", "file://" + log, ref, id}, tc.argv...)...)
 			t.Cleanup(func() {
 				ctr("task", "kill", "-s", "SIGKILL", id)
-				waitTask(t, ctr, id, patience)
+				waitTask(t, ctr, id, itest.Patience)
 				ctr("task", "delete", id)
 				ctr("container", "delete", id)
 			})
@@ -75,7 +78,7 @@ func TestContainerdKubeletStop(t *testing.T) {
 			stopped := waitTask(t, ctr, id, 30*time.Second)
 			if !stopped {
 				ctr("task", "kill", "-s", "SIGKILL", id)
-				waitTask(t, ctr, id, patience)
+				waitTask(t, ctr, id, itest.Patience)
 			}
 			took := time.Since(begin).Round(100 * time.Millisecond)
 			b, _ := os.ReadFile(log)
@@ -139,7 +142,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 			t.Logf("containerd log:\n%s", dlog.String())
 		}
 	})
-	for deadline := time.Now().Add(patience); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(itest.Patience); ; time.Sleep(50 * time.Millisecond) {
 		out, err := run("version")
 		if err == nil {
 			t.Logf("private containerd: %s", strings.ReplaceAll(out, "\n", "; "))
@@ -182,5 +185,16 @@ func waitTask(t *testing.T, ctr func(...string) string, id string, d time.Durati
 // need not exist yet.
 func waitFile(t *testing.T, path, want string) {
 	t.Helper()
-	waitOutput(t, exec.Command("tail", "-F", "-n", "+1", path), want)
+	itest.WaitOutput(t, exec.Command("tail", "-F", "-n", "+1", path), want)
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

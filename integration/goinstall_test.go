@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // `go install .../cmd/ginit@VERSION` and a plain `go build` give a ginit
@@ -50,7 +52,7 @@ func TestGoInstall(t *testing.T) {
 
 	// A plain go build in a clone: the go command stamps the version from git.
 	src := filepath.Join(home, "src")
-	if out, err := exec.Command("git", "clone", "-q", rootDir, src).CombinedOutput(); err != nil {
+	if out, err := exec.Command("git", "clone", "-q", itest.RootDir, src).CombinedOutput(); err != nil {
 		t.Fatalf("clone: %v: %s", err, out)
 	}
 	build := exec.Command("go", "build", "-o", filepath.Join(home, "built"), "./cmd/ginit")
@@ -82,18 +84,18 @@ func versionOf(t *testing.T, bin string) string {
 // forwarded SIGURG (23) reaches the helper before SIGPWR (30) ends it.
 func forwardsURG(t *testing.T, bin string) bool {
 	t.Helper()
-	r := start(t, opts{init: bin, args: append([]string{"--"}, helper("record", "PWR", "0")...)})
-	r.expect("ready")
-	r.signal(syscall.SIGURG)
-	r.signal(syscall.SIGUSR1)
+	r := itest.Start(t, itest.Opts{Init: bin, Args: append([]string{"--"}, itest.Helper("record", "PWR", "0")...)})
+	r.Expect("ready")
+	r.Signal(syscall.SIGURG)
+	r.Signal(syscall.SIGUSR1)
 	got := false
-	defer time.AfterFunc(patience, func() { r.cmd.Process.Kill() }).Stop()
-	for l := range r.lines {
+	defer time.AfterFunc(itest.Patience, func() { r.Cmd.Process.Kill() }).Stop()
+	for l := range r.Lines {
 		got = got || l == "got SIGURG"
 		if l == "got SIGUSR1" {
-			r.signal(syscall.SIGPWR)
+			r.Signal(syscall.SIGPWR)
 		}
 	}
-	r.wait()
+	r.Wait()
 	return got
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // Local stand-ins for what users pull, built once per run, each under a
@@ -36,7 +38,7 @@ func (o *onceImage) get(t *testing.T, build func() (string, error)) string {
 			return
 		}
 		o.tag = tag
-		atExit = append(atExit, func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+		itest.AtExit(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
 	})
 	if o.tag == "" {
 		t.Fatalf("building a local image: %s", o.err)
@@ -65,11 +67,11 @@ func ginitOnlyImage(t *testing.T) string {
 		}
 		defer os.RemoveAll(dir)
 		os.Mkdir(filepath.Join(dir, "bin"), 0o755)
-		if err := runCmd("", nil, "cp", ginit, filepath.Join(dir, "bin", "ginit")); err != nil {
+		if err := runCmd("", nil, "cp", itest.Ginit, filepath.Join(dir, "bin", "ginit")); err != nil {
 			return "", err
 		}
 		tag := uniqueTag("ginit-only")
-		return tag, runCmd("", nil, "docker", "build", "-q", "-t", tag, "-f", filepath.Join(rootDir, "Dockerfile"), dir)
+		return tag, runCmd("", nil, "docker", "build", "-q", "-t", tag, "-f", filepath.Join(itest.RootDir, "Dockerfile"), dir)
 	})
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // A Go module proxy in a directory (GOPROXY=file://DIR) that serves this
@@ -38,7 +40,7 @@ func moduleProxy(t *testing.T) (dir, version string) {
 }
 
 func buildProxy() {
-	out, err := exec.Command("git", "-C", rootDir, "log", "-1", "--format=%H %ct").Output()
+	out, err := exec.Command("git", "-C", itest.RootDir, "log", "-1", "--format=%H %ct").Output()
 	if err != nil {
 		proxyErr = "not a git checkout: the module proxy serves HEAD at its pseudo-version"
 		return
@@ -60,14 +62,14 @@ func buildProxy() {
 		proxyErr = err.Error()
 		return
 	}
-	atExit = append(atExit, func() { os.RemoveAll(dir) })
+	itest.AtExit(func() { os.RemoveAll(dir) })
 	if err := copyModule(sys, filepath.Join(dir, "golang.org", "x", "sys", "@v")); err != nil {
 		proxyErr = "golang.org/x/sys is not in the module cache (make deps runs go mod download): " + err.Error()
 		return
 	}
 	v := filepath.Join(dir, modPath, "@v")
 	os.MkdirAll(v, 0o755)
-	gomod, _ := os.ReadFile(filepath.Join(rootDir, "go.mod"))
+	gomod, _ := os.ReadFile(filepath.Join(itest.RootDir, "go.mod"))
 	files := map[string]string{
 		"list":                 proxyVersion + "\n",
 		proxyVersion + ".info": fmt.Sprintf(`{"Version":%q,"Time":%q}`, proxyVersion, time.Unix(secs, 0).UTC().Format(time.RFC3339)),
@@ -108,7 +110,7 @@ func copyModule(from, to string) error {
 // moduleZip zips the working tree's files that git tracks or would track,
 // as they are now, so a test of uncommitted work installs that work.
 func moduleZip(path, prefix string) error {
-	out, err := exec.Command("git", "-C", rootDir, "ls-files", "-co", "--exclude-standard").Output()
+	out, err := exec.Command("git", "-C", itest.RootDir, "ls-files", "-co", "--exclude-standard").Output()
 	if err != nil {
 		return err
 	}
@@ -119,7 +121,7 @@ func moduleZip(path, prefix string) error {
 	defer f.Close()
 	z := zip.NewWriter(f)
 	for name := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
-		b, err := os.ReadFile(filepath.Join(rootDir, name))
+		b, err := os.ReadFile(filepath.Join(itest.RootDir, name))
 		if os.IsNotExist(err) {
 			continue // deleted, not yet committed
 		} else if err != nil {

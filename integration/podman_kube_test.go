@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // `podman kube play` of the README's Kubernetes Pod, then `podman pod
@@ -17,7 +19,7 @@ import (
 func TestPodmanKubePlay(t *testing.T) {
 	img := podmanImage(t)
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join(rootDir, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(itest.RootDir, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

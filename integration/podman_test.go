@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // Podman (Debian's, installed by make deps), rootful, with the image built
@@ -55,7 +57,7 @@ func buildPodmanImage() {
 		return
 	}
 	// After the image, which podman removes with this containers.conf.
-	defer func() { atExit = append(atExit, func() { os.RemoveAll(dir) }) }()
+	defer func() { itest.AtExit(func() { os.RemoveAll(dir) }) }()
 	podmanConf = filepath.Join(dir, "containers.conf")
 	os.WriteFile(podmanConf, []byte(podmanConfText), 0o644)
 	out, err := podmanCmd("version", "-f", "{{.Client.Version}}").CombinedOutput()
@@ -67,9 +69,9 @@ func buildPodmanImage() {
 	fmt.Sscanf(podmanVerSt, "%d.%d", &podmanVer[0], &podmanVer[1])
 	ctx := filepath.Join(dir, "ctx")
 	os.Mkdir(ctx, 0o755)
-	for _, s := range [][]string{{"cp", ginit, filepath.Join(ctx, "ginit")}, {"cp", busybox, filepath.Join(ctx, "busybox")},
+	for _, s := range [][]string{{"cp", itest.Ginit, filepath.Join(ctx, "ginit")}, {"cp", busybox, filepath.Join(ctx, "busybox")},
 		{"go", "build", "-o", filepath.Join(ctx, "app"), "./integration/containerapp"}} {
-		if err := runCmd(rootDir, append(os.Environ(), "CGO_ENABLED=0"), s...); err != nil {
+		if err := runCmd(itest.RootDir, append(os.Environ(), "CGO_ENABLED=0"), s...); err != nil {
 			podmanErr = err.Error()
 			return
 		}
@@ -83,7 +85,7 @@ func buildPodmanImage() {
 		return
 	}
 	podmanImg = tag
-	atExit = append(atExit, func() { podmanCmd("rmi", "-f", tag).Run() })
+	itest.AtExit(func() { podmanCmd("rmi", "-f", tag).Run() })
 }
 
 func podmanCmd(args ...string) *exec.Cmd {
@@ -125,7 +127,7 @@ func podmanRun(t *testing.T, conf string, runArgs ...string) string {
 // podmanLogs waits until the container's logs contain want.
 func podmanLogs(t *testing.T, name, want string) string {
 	t.Helper()
-	waitOutput(t, podmanCmd("logs", "-f", name), want)
+	itest.WaitOutput(t, podmanCmd("logs", "-f", name), want)
 	out, _ := podmanCmd("logs", name).CombinedOutput()
 	return string(out)
 }
@@ -159,13 +161,13 @@ func TestPodmanInitPath(t *testing.T) {
 	img := podmanImage(t)
 	t.Parallel()
 	confWithInit := filepath.Join(t.TempDir(), "containers.conf")
-	os.WriteFile(confWithInit, []byte(podmanConfText+fmt.Sprintf("init_path = %q\n", ginit)), 0o644)
+	os.WriteFile(confWithInit, []byte(podmanConfText+fmt.Sprintf("init_path = %q\n", itest.Ginit)), 0o644)
 	job := []string{"--init", "-e", "GINIT_GRACE=25s", "--entrypoint", "sh", img, "-c", wrapperJob}
 	for _, tc := range []struct {
 		name, conf string
 		args       []string
 	}{
-		{"--init-path", "", append([]string{"--init-path", ginit}, job...)},
+		{"--init-path", "", append([]string{"--init-path", itest.Ginit}, job...)},
 		{"containers.conf", confWithInit, job},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // .goreleaser.yaml passes GoReleaser's own check, and the forge's release
@@ -20,14 +22,14 @@ func TestHeavyGoreleaserCheck(t *testing.T) {
 	tool := goreleaser(t)
 	t.Parallel()
 	cmd := exec.Command(tool, "check", ".goreleaser.yaml")
-	cmd.Dir = rootDir
+	cmd.Dir = itest.RootDir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("goreleaser check: %v: %s", err, out)
 	}
 	t.Logf("goreleaser check:\n%s", out)
 
-	cfg, err := os.ReadFile(filepath.Join(rootDir, ".goreleaser.yaml"))
+	cfg, err := os.ReadFile(filepath.Join(itest.RootDir, ".goreleaser.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func TestHeavyGoreleaserCheck(t *testing.T) {
 		}
 	}
 
-	wf, err := os.ReadFile(filepath.Join(rootDir, ".github", "workflows", "release.yml"))
+	wf, err := os.ReadFile(filepath.Join(itest.RootDir, ".github", "workflows", "release.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // The release tests share one `make release` (GoReleaser, snapshot) in a
@@ -27,7 +29,7 @@ var release struct {
 // makeVar is what `make -s TARGET` prints in the repository.
 func makeVar(t *testing.T, target string) string {
 	t.Helper()
-	out, err := exec.Command("make", "-s", "--no-print-directory", "-C", rootDir, target).Output()
+	out, err := exec.Command("make", "-s", "--no-print-directory", "-C", itest.RootDir, target).Output()
 	if err != nil {
 		t.Fatalf("make %s: %v", target, err)
 	}
@@ -53,7 +55,7 @@ func installGoreleaser(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	atExit = append(atExit, func() { os.RemoveAll(dir) })
+	itest.AtExit(func() { os.RemoveAll(dir) })
 	modcache, _ := exec.Command("go", "env", "GOMODCACHE").Output()
 	_, cached := os.Stat(filepath.Join(strings.TrimSpace(string(modcache)), "cache", "download",
 		strings.ToLower(strings.Split(mod, "@")[0]), "@v", strings.Split(mod, "@")[1]+".zip"))
@@ -76,7 +78,7 @@ func installGoreleaser(t *testing.T) string {
 // make release there with GoReleaser at tool, and the environment env added.
 func makeRelease(t *testing.T, tool, src, umask string, env ...string) {
 	t.Helper()
-	clone := exec.Command("sh", "-c", `umask "$0" && exec git clone -q "$1" "$2"`, umask, rootDir, src)
+	clone := exec.Command("sh", "-c", `umask "$0" && exec git clone -q "$1" "$2"`, umask, itest.RootDir, src)
 	if out, err := clone.CombinedOutput(); err != nil {
 		t.Fatalf("clone: %v: %s", err, out)
 	}
@@ -94,7 +96,7 @@ func releaseDist(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("SKIP: -short: the release build takes a minute")
 	}
-	if _, err := exec.Command("git", "-C", rootDir, "rev-parse", "HEAD").Output(); err != nil {
+	if _, err := exec.Command("git", "-C", itest.RootDir, "rev-parse", "HEAD").Output(); err != nil {
 		t.Skip("SKIP: not a git checkout: the release stamps the commit")
 	}
 	release.once.Do(func() {
@@ -104,7 +106,7 @@ func releaseDist(t *testing.T) string {
 			release.err = err
 			return
 		}
-		atExit = append(atExit, func() { os.RemoveAll(dir) })
+		itest.AtExit(func() { os.RemoveAll(dir) })
 		release.src = filepath.Join(dir, "src")
 		t0 := time.Now()
 		makeRelease(t, tool, release.src, "022")

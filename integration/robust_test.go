@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // worldGinit copies ginit where any user may run it (the test's own temp
@@ -21,7 +23,7 @@ func worldGinit(t *testing.T) string {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
 	p := filepath.Join(dir, "ginit")
-	if out, err := exec.Command("cp", ginit, p).CombinedOutput(); err != nil {
+	if out, err := exec.Command("cp", itest.Ginit, p).CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	return p
@@ -43,11 +45,11 @@ func TestLeastPrivilege(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			// start skips when the machine refuses the user switch or the mapping.
-			r := start(t, opts{init: bin, args: []string{"-s", "sh", "-c", script}, notNS: tc.notNS, nobody: true})
-			r.expect("ready")
-			r.signal(syscall.SIGTERM)
-			if code := r.wait(); code != 7 {
-				t.Errorf("exit %d, want 7; stderr %s", code, r.stderr())
+			r := itest.Start(t, itest.Opts{Init: bin, Args: []string{"-s", "sh", "-c", script}, NotNS: tc.notNS, Nobody: true})
+			r.Expect("ready")
+			r.Signal(syscall.SIGTERM)
+			if code := r.Wait(); code != 7 {
+				t.Errorf("exit %d, want 7; stderr %s", code, r.Stderr())
 			}
 		})
 	}
@@ -73,10 +75,10 @@ func TestWritesNoFile(t *testing.T) {
 	}
 	t.Parallel()
 	log := filepath.Join(t.TempDir(), "trace")
-	r := start(t, opts{init: strace, args: []string{"-o", log, "-e", "trace=%file,%desc", ginit, "-s", "sh", "-c", "sleep 0.2 & exit 3"},
-		notNS: true})
-	if code := r.wait(); code != 3 {
-		t.Fatalf("strace ginit: exit %d: %s", code, r.stderr())
+	r := itest.Start(t, itest.Opts{Init: strace, Args: []string{"-o", log, "-e", "trace=%file,%desc", itest.Ginit, "-s", "sh", "-c", "sleep 0.2 & exit 3"},
+		NotNS: true})
+	if code := r.Wait(); code != 3 {
+		t.Fatalf("strace ginit: exit %d: %s", code, r.Stderr())
 	}
 	trace, err := os.ReadFile(log)
 	if err != nil {
@@ -106,19 +108,19 @@ func TestFaults(t *testing.T) {
 		args []string
 		code int
 	}{
-		{"stdin closed at start", "closefds", []string{"GINIT_TEST_CLOSE=0"}, helper("passthrough"), 0},
-		{"stdout closed at start", "closefds", []string{"GINIT_TEST_CLOSE=1"}, helper("exit", "5"), 5},
+		{"stdin closed at start", "closefds", []string{"GINIT_TEST_CLOSE=0"}, itest.Helper("passthrough"), 0},
+		{"stdout closed at start", "closefds", []string{"GINIT_TEST_CLOSE=1"}, itest.Helper("exit", "5"), 5},
 		{"stderr closed at start", "closefds", []string{"GINIT_TEST_CLOSE=2"}, []string{"no-such-program-ginit"}, 127},
-		{"all closed at start", "closefds", []string{"GINIT_TEST_CLOSE=0,1,2"}, helper("exit", "6"), 6},
+		{"all closed at start", "closefds", []string{"GINIT_TEST_CLOSE=0,1,2"}, itest.Helper("exit", "6"), 6},
 		{"the child closes them", "", nil, []string{"sh", "-c", "exec 0<&- 1>&- 2>&-; exit 4"}, 4},
 	} {
-		r := start(t, opts{args: append([]string{"-s"}, tc.args...), via: tc.via, env: tc.env, notNS: true})
-		if code := r.wait(); code != tc.code {
-			t.Errorf("%s: exit %d, want %d; stderr %q", tc.name, code, tc.code, r.stderr())
+		r := itest.Start(t, itest.Opts{Args: append([]string{"-s"}, tc.args...), Via: tc.via, Env: tc.env, NotNS: true})
+		if code := r.Wait(); code != tc.code {
+			t.Errorf("%s: exit %d, want %d; stderr %q", tc.name, code, tc.code, r.Stderr())
 		}
 	}
 	// PATH unset: execvp's default, /bin:/usr/bin.
-	if code := start(t, opts{args: []string{"-s", "true"}, bareEnv: true, notNS: true}).wait(); code != 0 {
+	if code := itest.Start(t, itest.Opts{Args: []string{"-s", "true"}, BareEnv: true, NotNS: true}).Wait(); code != 0 {
 		t.Errorf("PATH unset: exit %d, want 0", code)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 var (
@@ -87,13 +89,13 @@ func buildSidekiqImage() {
 		return
 	}
 	tag := fmt.Sprintf("ginit-sidekiq:%d", n)
-	atExit = append(atExit, func() { exec.Command("docker", "rmi", "-f", tag, base).Run() })
+	itest.AtExit(func() { exec.Command("docker", "rmi", "-f", tag, base).Run() })
 
 	ctx := filepath.Join(dir, "context")
 	os.Mkdir(ctx, 0o755)
 	dockerfile := "FROM " + base + "\nCOPY ginit /ginit\nCOPY startup.sh app.rb /app/\n"
 	copies := [][2]string{
-		{ginit, "ginit"},
+		{itest.Ginit, "ginit"},
 		{filepath.Join(sidekiqApp(), "startup.sh"), "startup.sh"},
 		{filepath.Join(sidekiqApp(), "app.rb"), "app.rb"},
 	}

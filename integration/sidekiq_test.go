@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 const (
@@ -59,7 +61,7 @@ const (
 )
 
 // sidekiqApp is the app's directory: startup.sh and app.rb.
-func sidekiqApp() string { return filepath.Join(rootDir, "integration", "testdata", "sidekiq") }
+func sidekiqApp() string { return filepath.Join(itest.RootDir, "integration", "testdata", "sidekiq") }
 
 // needSidekiq skips the test unless the stack is installed.
 func needSidekiq(t *testing.T) {
@@ -117,7 +119,7 @@ func (rs *redisServer) do(args ...string) (any, error) {
 		return nil, err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(patience))
+	c.SetDeadline(time.Now().Add(itest.Patience))
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%d\r\n", len(args))
 	for _, a := range args {
@@ -272,27 +274,27 @@ func (s stopped) line(name string, rs *redisServer) string {
 // PID 1 has exited (the kernel has then killed whatever was left in the
 // namespace) it tells what became of the job. It runs on a goroutine of its
 // own, so it reports errors rather than failing the test.
-func deploy(rs *redisServer, r *run, jid string) (s stopped) {
-	if s.err = rs.awaitStart(r.done); s.err != nil {
+func deploy(rs *redisServer, r *itest.Run, jid string) (s stopped) {
+	if s.err = rs.awaitStart(r.Done()); s.err != nil {
 		return s
 	}
 	s.sent = time.Now()
-	if s.err = r.cmd.Process.Signal(syscall.SIGTERM); s.err != nil {
+	if s.err = r.Cmd.Process.Signal(syscall.SIGTERM); s.err != nil {
 		return s
 	}
 	select {
-	case <-r.done:
+	case <-r.Done():
 	case <-time.After(orchestratorDeadline):
 		s.killed = true
-		r.cmd.Process.Kill()
+		r.Cmd.Process.Kill()
 		select {
-		case <-r.done:
-		case <-time.After(patience):
-			s.err = fmt.Errorf("PID 1 still running %v after SIGKILL", patience)
+		case <-r.Done():
+		case <-time.After(itest.Patience):
+			s.err = fmt.Errorf("PID 1 still running %v after SIGKILL", itest.Patience)
 			return s
 		}
 	}
-	s.took, s.code = time.Since(s.sent), r.code
+	s.took, s.code = time.Since(s.sent), r.Code()
 	s.fate, s.err = rs.fate(jid)
 	return s
 }
@@ -348,23 +350,23 @@ func TestSidekiq(t *testing.T) {
 	// length and Sidekiq's boot rather than the sum. The verdicts follow as
 	// subtests.
 	results := make([]stopped, len(cases))
-	runs := make([]*run, len(cases))
+	runs := make([]*itest.Run, len(cases))
 	stacks := make([]*redisServer, len(cases))
 	var wg sync.WaitGroup
 	for i, tc := range cases {
-		o := opts{args: tc.args, mount: true}
+		o := itest.Opts{Args: tc.args, Mount: true}
 		if tc.init != "" {
 			path, err := exec.LookPath(tc.init)
 			if err != nil {
 				results[i].err = errSkip
 				continue
 			}
-			o.init = path
+			o.Init = path
 		}
 		rs := startRedis(t)
-		o.env = rs.env()
+		o.Env = rs.env()
 		jid := rs.enqueue(t, tc.job)
-		r := start(t, o)
+		r := itest.Start(t, o)
 		runs[i], stacks[i] = r, rs
 		wg.Add(1)
 		go func() { defer wg.Done(); results[i] = deploy(rs, r, jid) }()
@@ -378,7 +380,7 @@ func TestSidekiq(t *testing.T) {
 				t.Skipf("SKIP: no %s (Debian's %s; `make deps` installs it)", tc.init, strings.TrimSuffix(tc.init, "-static"))
 			}
 			if s.err != nil {
-				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", s.err, r.stdout(), r.stderr())
+				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", s.err, r.Stdout(), r.Stderr())
 			}
 			t.Log(s.line(tc.name, stacks[i]))
 			if done, ok := stacks[i].mark("done"); ok {
@@ -401,7 +403,7 @@ func TestSidekiq(t *testing.T) {
 			if tc.code != 0 && s.code != tc.code {
 				t.Errorf("exit %d, want %d", s.code, tc.code)
 			}
-			stderr := r.stderr()
+			stderr := r.Stderr()
 			if tc.warn != "" && !(strings.Contains(stderr, wrapperWarning) && strings.Contains(stderr, tc.warn)) {
 				t.Errorf("no wrapper warning naming %s", tc.warn)
 			}

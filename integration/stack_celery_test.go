@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // slowTask enqueues slow(12) through testdata/celery/send.py, then waits
@@ -65,9 +67,9 @@ func launchCelery(t *testing.T) func(*testing.T) {
 		cases[i].env = []string{"CELERY_BROKER=redis+socket://" + rs.sock + "?virtual_host=" + strconv.Itoa(i)}
 	}
 	app := stackApp{ready: func(int) bool { return true }, request: slowTask, reply: "done"}
-	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *run) {
+	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *itest.Run) {
 		if strings.Contains(c.name, "ginit -g") {
-			lostWorker := strings.Contains(r.stderr(), "WorkerLostError")
+			lostWorker := strings.Contains(r.Stderr(), "WorkerLostError")
 			t.Logf("under -g the task was %s; Celery reported WorkerLostError: %v", s.fate, lostWorker)
 		}
 	})

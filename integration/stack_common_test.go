@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 const (
@@ -45,9 +47,9 @@ type stackCase struct {
 // work is what a unit of work needs to know of its case.
 type work struct {
 	port int
-	dir  string        // the marks directory
-	env  []string      // the case's environment: marks, port, the app's own
-	gone chan struct{} // closed when PID 1 has exited
+	dir  string          // the marks directory
+	env  []string        // the case's environment: marks, port, the app's own
+	gone <-chan struct{} // closed when PID 1 has exited
 }
 
 // stackApp says how to drive one app.
@@ -142,29 +144,29 @@ func skipped(why string) func(*testing.T) {
 // launchStack starts every case, each in its own directory with its own
 // port, and stops each when its work is in flight; the function it returns
 // waits for them and gives the verdicts.
-func launchStack(t *testing.T, app stackApp, cases []stackCase, extra func(*testing.T, stackCase, served, *run)) func(*testing.T) {
+func launchStack(t *testing.T, app stackApp, cases []stackCase, extra func(*testing.T, stackCase, served, *itest.Run)) func(*testing.T) {
 	t.Helper()
 	results := make([]served, len(cases))
-	runs := make([]*run, len(cases))
+	runs := make([]*itest.Run, len(cases))
 	var wg sync.WaitGroup
 	for i, c := range cases {
-		o := opts{args: c.args, mount: true}
+		o := itest.Opts{Args: c.args, Mount: true}
 		if c.init != "" {
 			path, err := exec.LookPath(c.init)
 			if err != nil {
 				results[i].err = errSkip
 				continue
 			}
-			o.init = path
+			o.Init = path
 		}
 		dir, port := stackDir(t), freePort(t)
-		o.env = append([]string{"STACK_MARKS=" + dir, "PORT=" + strconv.Itoa(port)}, c.env...)
-		r := start(t, o)
+		o.Env = append([]string{"STACK_MARKS=" + dir, "PORT=" + strconv.Itoa(port)}, c.env...)
+		r := itest.Start(t, o)
 		runs[i] = r
 		wg.Add(1)
 		a := app
 		a.exits = app.exits && c.init == "" // under another init the kernel kills the app after PID 1
-		go func() { defer wg.Done(); results[i] = stackDeploy(a, r, work{port, dir, o.env, r.done}) }()
+		go func() { defer wg.Done(); results[i] = stackDeploy(a, r, work{port, dir, o.Env, r.Done()}) }()
 	}
 	return func(t *testing.T) {
 		wg.Wait()
@@ -175,10 +177,10 @@ func launchStack(t *testing.T, app stackApp, cases []stackCase, extra func(*test
 // stackDeploy waits for the app, starts the work, and 1 s into it acts as
 // the orchestrator: SIGTERM to PID 1, SIGKILL at the deadline. It runs on a
 // goroutine of its own, so it reports errors rather than failing the test.
-func stackDeploy(app stackApp, r *run, w work) (s served) {
+func stackDeploy(app stackApp, r *itest.Run, w work) (s served) {
 	port, dir := w.port, w.dir
 	for deadline := time.Now().Add(stackPatience); !app.ready(port); time.Sleep(50 * time.Millisecond) {
-		if s.err = stillUp(r, deadline, "the app to listen"); s.err != nil {
+		if s.err = stillUp(r.Done(), deadline, "the app to listen"); s.err != nil {
 			return s
 		}
 	}
@@ -198,17 +200,17 @@ func stackDeploy(app stackApp, r *run, w work) (s served) {
 		if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
 			break
 		}
-		if s.err = stillUp(r, deadline, "the work to start"); s.err != nil {
+		if s.err = stillUp(r.Done(), deadline, "the work to start"); s.err != nil {
 			return s
 		}
 	}
 	time.Sleep(stackInto) // time is the subject: SIGTERM comes 1 s into the work
 	var gone func() time.Time
 	if app.exits {
-		gone = watchApp(dir, r.cmd.Process.Pid)
+		gone = watchApp(dir, r.Cmd.Process.Pid)
 	}
 	s.sent = time.Now()
-	if s.err = r.cmd.Process.Signal(syscall.SIGTERM); s.err != nil {
+	if s.err = r.Cmd.Process.Signal(syscall.SIGTERM); s.err != nil {
 		return s
 	}
 	probed := make(chan time.Duration, 1)
@@ -216,25 +218,25 @@ func stackDeploy(app stackApp, r *run, w work) (s served) {
 		go func() { probed <- refusedAfter(port, s.sent, replies) }()
 	}
 	select {
-	case <-r.done:
+	case <-r.Done():
 	case <-time.After(orchestratorDeadline):
 		s.killed = true
-		r.cmd.Process.Kill()
+		r.Cmd.Process.Kill()
 		select {
-		case <-r.done:
-		case <-time.After(patience):
-			s.err = fmt.Errorf("PID 1 still running %v after SIGKILL", patience)
+		case <-r.Done():
+		case <-time.After(itest.Patience):
+			s.err = fmt.Errorf("PID 1 still running %v after SIGKILL", itest.Patience)
 			return s
 		}
 	}
 	s.exitAt = time.Now()
-	s.took, s.code = s.exitAt.Sub(s.sent), r.code
+	s.took, s.code = s.exitAt.Sub(s.sent), r.Code()
 	select {
 	case res := <-replies:
 		s.reply, s.replyAt = res.reply, res.at
 		replies <- res // for the probe, which may still be waiting on it
-	case <-time.After(patience):
-		s.err = fmt.Errorf("the client has no reply %v after PID 1 exited", patience)
+	case <-time.After(itest.Patience):
+		s.err = fmt.Errorf("the client has no reply %v after PID 1 exited", itest.Patience)
 		return s
 	}
 	if app.probe {
@@ -250,10 +252,11 @@ func stackDeploy(app stackApp, r *run, w work) (s served) {
 	return s
 }
 
-// stillUp: an error if PID 1 has exited or the wait has lasted too long.
-func stillUp(r *run, deadline time.Time, what string) error {
+// stillUp: an error if PID 1 has exited (gone is closed) or the wait has
+// lasted too long.
+func stillUp(gone <-chan struct{}, deadline time.Time, what string) error {
 	select {
-	case <-r.done:
+	case <-gone:
 		return fmt.Errorf("PID 1 exited while waiting for %s", what)
 	default:
 	}
@@ -275,4 +278,4 @@ func missing(pairs ...string) string {
 }
 
 // testdata is an app's directory under integration/testdata.
-func testdata(app string) string { return filepath.Join(rootDir, "integration", "testdata", app) }
+func testdata(app string) string { return filepath.Join(itest.RootDir, "integration", "testdata", app) }

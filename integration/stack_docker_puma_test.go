@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 var (
@@ -63,7 +65,7 @@ func buildPumaImage() {
 		pumaImageErr = fmt.Sprintf("docker import: %v: %s", err, out)
 		return
 	}
-	atExit = append(atExit, func() { exec.Command("docker", "rmi", "-f", tag, base).Run() })
+	itest.AtExit(func() { exec.Command("docker", "rmi", "-f", tag, base).Run() })
 	ctx := filepath.Join(dir, "context")
 	os.Mkdir(ctx, 0o755)
 	files := []string{"startup.sh", "puma.rb", "config.ru"}
@@ -73,7 +75,7 @@ func buildPumaImage() {
 			return
 		}
 	}
-	if out, err := exec.Command("cp", ginit, filepath.Join(ctx, "ginit")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("cp", itest.Ginit, filepath.Join(ctx, "ginit")).CombinedOutput(); err != nil {
 		pumaImageErr = fmt.Sprintf("cp: %v: %s", err, out)
 		return
 	}
@@ -157,14 +159,14 @@ func launchDockerPuma(t *testing.T) func(*testing.T) {
 // dockerStop waits for Puma in the container, starts the slow request, and
 // 1 s into it stops the container as a deploy does: `docker stop -t 30`.
 func dockerStop(name string, w work) (s served) {
-	w.gone = make(chan struct{})
+	gone := make(chan struct{})
+	w.gone = gone
 	go func() {
 		exec.Command("docker", "wait", name).Run()
-		close(w.gone)
+		close(gone)
 	}()
-	r := &run{done: w.gone} // stillUp's view of the container
 	for deadline := time.Now().Add(stackPatience); !listening(w.port); time.Sleep(50 * time.Millisecond) {
-		if s.err = stillUp(r, deadline, "Puma to listen"); s.err != nil {
+		if s.err = stillUp(w.gone, deadline, "Puma to listen"); s.err != nil {
 			return s
 		}
 	}
@@ -184,7 +186,7 @@ func dockerStop(name string, w work) (s served) {
 		if _, err := os.Stat(filepath.Join(w.dir, "started")); err == nil {
 			break
 		}
-		if s.err = stillUp(r, deadline, "the request to start"); s.err != nil {
+		if s.err = stillUp(w.gone, deadline, "the request to start"); s.err != nil {
 			return s
 		}
 	}
@@ -209,8 +211,8 @@ func dockerStop(name string, w work) (s served) {
 	select {
 	case res := <-replies:
 		s.reply, s.replyAt = res.reply, res.at
-	case <-time.After(patience):
-		s.err = fmt.Errorf("the client has no reply %v after the container stopped", patience)
+	case <-time.After(itest.Patience):
+		s.err = fmt.Errorf("the client has no reply %v after the container stopped", itest.Patience)
 		return s
 	}
 	s.fate = lost

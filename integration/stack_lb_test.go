@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 const (
@@ -80,12 +82,12 @@ backend be
 
 // haproxyCmd sends one command to haproxy's runtime API.
 func haproxyCmd(sock, cmd string) error {
-	c, err := net.DialTimeout("unix", sock, patience)
+	c, err := net.DialTimeout("unix", sock, itest.Patience)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(patience))
+	c.SetDeadline(time.Now().Add(itest.Patience))
 	if _, err := fmt.Fprintf(c, "%s\n", cmd); err != nil {
 		return err
 	}
@@ -109,21 +111,21 @@ type rolled struct {
 // returns runs the traffic and the rolling stop, on a goroutine of its own.
 func launchRoll(t *testing.T, init string, args []string) func() rolled {
 	t.Helper()
-	o := opts{args: args, mount: true}
+	o := itest.Opts{Args: args, Mount: true}
 	if init != "" {
 		path, err := exec.LookPath(init)
 		if err != nil {
 			return func() rolled { return rolled{err: errSkip} }
 		}
-		o.init = path
+		o.Init = path
 	}
-	var backends [2]*run
+	var backends [2]*itest.Run
 	var ports [2]int
 	for i := range backends {
 		dir := stackDir(t)
 		ports[i] = freePort(t)
-		o.env = []string{"STACK_MARKS=" + dir, "PORT=" + strconv.Itoa(ports[i]), "PUMA_WORKERS=0"}
-		backends[i] = start(t, o)
+		o.Env = []string{"STACK_MARKS=" + dir, "PORT=" + strconv.Itoa(ports[i]), "PUMA_WORKERS=0"}
+		backends[i] = itest.Start(t, o)
 	}
 	lb := haproxy(t, stackDir(t), ports[0], ports[1])
 	return func() rolled { return roll(backends, ports, lb) }
@@ -131,11 +133,11 @@ func launchRoll(t *testing.T, init string, args []string) func() rolled {
 
 // roll waits for the backends and the balancer, runs the traffic, and
 // stops A; the balancer learns of it balancerLag later.
-func roll(backends [2]*run, ports [2]int, lb *balancer) (res rolled) {
+func roll(backends [2]*itest.Run, ports [2]int, lb *balancer) (res rolled) {
 	port := lb.port
 	for deadline := time.Now().Add(stackPatience); !listening(ports[0]) || !listening(ports[1]) || !listening(port); time.Sleep(50 * time.Millisecond) {
-		for _, b := range append(backends[:], &run{done: lb.done}) {
-			if res.err = stillUp(b, deadline, "the backends and the balancer to listen"); res.err != nil {
+		for _, gone := range []<-chan struct{}{backends[0].Done(), backends[1].Done(), lb.done} {
+			if res.err = stillUp(gone, deadline, "the backends and the balancer to listen"); res.err != nil {
 				select {
 				case <-lb.done:
 					res.err = fmt.Errorf("%v; haproxy said: %s", res.err, lb.out)
@@ -153,7 +155,7 @@ func roll(backends [2]*run, ports [2]int, lb *balancer) (res rolled) {
 	wg.Add(1)
 	go func() { // the steady traffic: one request after another, a new connection each
 		defer wg.Done()
-		c := &http.Client{Timeout: patience, Transport: &http.Transport{DisableKeepAlives: true}}
+		c := &http.Client{Timeout: itest.Patience, Transport: &http.Transport{DisableKeepAlives: true}}
 		for {
 			resp, err := c.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
 			good := err == nil && resp.StatusCode == 200
@@ -185,13 +187,13 @@ func roll(backends [2]*run, ports [2]int, lb *balancer) (res rolled) {
 	mu.Lock()
 	sent = time.Now()
 	mu.Unlock()
-	if res.err = a.cmd.Process.Signal(syscall.SIGTERM); res.err != nil {
+	if res.err = a.Cmd.Process.Signal(syscall.SIGTERM); res.err != nil {
 		close(stop)
 		wg.Wait()
 		return res
 	}
 	exited := make(chan time.Time, 1)
-	go func() { <-a.done; exited <- time.Now() }()
+	go func() { <-a.Done(); exited <- time.Now() }()
 	time.Sleep(balancerLag) // the balancer learns late: time is the subject
 	res.err = haproxyCmd(lb.sock, "disable server be/a")
 	var at time.Time
@@ -202,12 +204,12 @@ func roll(backends [2]*run, ports [2]int, lb *balancer) (res rolled) {
 			res.err = fmt.Errorf("backend A still running %v after SIGTERM", orchestratorDeadline)
 		}
 	}
-	res.took, res.code = at.Sub(sent), a.code
+	res.took, res.code = at.Sub(sent), a.Code()
 	time.Sleep(time.Second) // traffic after A is gone, all of it to B
 	close(stop)
 	wg.Wait()
-	backends[1].cmd.Process.Signal(syscall.SIGTERM)
-	<-backends[1].done // bounded: the test's cleanup kills it if it hangs
+	backends[1].Cmd.Process.Signal(syscall.SIGTERM)
+	<-backends[1].Done() // bounded: the test's cleanup kills it if it hangs
 	return res
 }
 

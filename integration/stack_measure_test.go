@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // served is what one stop did to the work in flight.
@@ -48,7 +50,7 @@ func (s served) line(name string) string {
 
 // judge turns each case's result into a subtest: the work's fate, and for
 // ginit a clean stop (no SIGKILL by anyone, its exit code).
-func judge(t *testing.T, cases []stackCase, results []served, runs []*run, extra func(*testing.T, stackCase, served, *run)) {
+func judge(t *testing.T, cases []stackCase, results []served, runs []*itest.Run, extra func(*testing.T, stackCase, served, *itest.Run)) {
 	t.Helper()
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -57,7 +59,7 @@ func judge(t *testing.T, cases []stackCase, results []served, runs []*run, extra
 				t.Skipf("SKIP: no %s (Debian's %s; `make deps` installs it)", c.init, strings.TrimSuffix(c.init, "-static"))
 			}
 			if s.err != nil {
-				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", s.err, r.stdout(), r.stderr())
+				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", s.err, r.Stdout(), r.Stderr())
 			}
 			t.Log(s.line(c.name))
 			if c.want != "" && s.fate != c.want {
@@ -73,7 +75,7 @@ func judge(t *testing.T, cases []stackCase, results []served, runs []*run, extra
 				if c.code >= 0 && s.code != c.code {
 					t.Errorf("exit %d, want %d", s.code, c.code)
 				}
-				if strings.Contains(r.stderr(), "sent SIGKILL") {
+				if strings.Contains(r.Stderr(), "sent SIGKILL") {
 					t.Errorf("ginit SIGKILLed a process")
 				}
 			}
@@ -81,7 +83,7 @@ func judge(t *testing.T, cases []stackCase, results []served, runs []*run, extra
 				extra(t, c, s, r)
 			}
 			if t.Failed() {
-				t.Logf("stdout:\n%s\nstderr (the init's and the app's):\n%s", r.stdout(), r.stderr())
+				t.Logf("stdout:\n%s\nstderr (the init's and the app's):\n%s", r.Stdout(), r.Stderr())
 			}
 		})
 	}

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // slowBackend answers /slow?s=N&dir=D after N seconds, having recorded the
@@ -81,7 +83,7 @@ func launchNginx(t *testing.T) func(*testing.T) {
 		cases[i].env = env
 	}
 	app := stackApp{ready: listening, request: proxiedGet, reply: slept, exits: true}
-	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *run) {
+	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *itest.Run) {
 		if c.init != "" || c.want != completed {
 			return
 		}
@@ -90,7 +92,7 @@ func launchNginx(t *testing.T) func(*testing.T) {
 		} else if d := s.exitAt.Sub(s.appGone); d > time.Second {
 			t.Errorf("ginit exited %v after nginx, want within a second", d)
 		}
-		if !strings.Contains(c.name, "-g") && !strings.Contains(r.stderr(), "the main child ignores SIGQUIT; delivered it") {
+		if !strings.Contains(c.name, "-g") && !strings.Contains(r.Stderr(), "the main child ignores SIGQUIT; delivered it") {
 			t.Errorf("ginit did not say why nginx got SIGQUIT from it")
 		}
 	})

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // slowGet asks for /slow?s=12 and returns the status and the whole body.
@@ -60,7 +62,7 @@ func launchPuma(t *testing.T) func(*testing.T) {
 	}
 	cases := append(pumaCases("single"), pumaCases("cluster")...)
 	app := stackApp{ready: listening, request: slowGet, reply: slept, probe: true, exits: true}
-	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *run) {
+	return launchStack(t, app, cases, func(t *testing.T, c stackCase, s served, r *itest.Run) {
 		if c.init != "" {
 			return
 		}

@@ -1,4 +1,4 @@
-package integration
+package itest
 
 import (
 	"bufio"
@@ -17,83 +17,97 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// runHelper is the body of a helper child: this test binary, run by ginit.
-func runHelper(name string, args []string) int {
-	atoi := func(i int, def int) int {
-		if i < len(args) {
-			if n, err := strconv.Atoi(args[i]); err == nil {
-				return n
-			}
-		}
-		return def
-	}
-	switch name {
-	case "exit":
-		return atoi(0, 0)
-	case "record":
-		return record(args)
-	case "orphans":
-		orphans(atoi(0, 100), atoi(1, 50), 0)
+// HelperFunc is the body of a helper child: this test binary, run by
+// ginit as helper NAME with args; it returns the exit code.
+type HelperFunc func(args []string) int
+
+// Helpers is a registry: helper name to body.
+type Helpers map[string]HelperFunc
+
+// shared are the helpers every test package has: processes that behave as
+// apps do (exit, record, worker, ...) and the set-up steps Opts.Via and
+// Opts.Mount name. A package adds its own in Main's extra.
+var shared = Helpers{
+	"exit":   func(args []string) int { return AtoiOr(args, 0, 0) },
+	"record": Record,
+	"orphans": func(args []string) int {
+		orphans(AtoiOr(args, 0, 100), AtoiOr(args, 1, 50), 0)
 		return 0
-	case "churn": // churn CODE: leave orphans that exit CODE+1, then exit CODE at once
-		orphans(20, 2, (atoi(0, 0)+1)%256)
-		return atoi(0, 0)
-	case "worker":
-		return worker(atoi(0, 1000))
-	case "ignoreterm":
+	},
+	"churn": func(args []string) int { // churn CODE: leave orphans that exit CODE+1, then exit CODE at once
+		orphans(20, 2, (AtoiOr(args, 0, 0)+1)%256)
+		return AtoiOr(args, 0, 0)
+	},
+	"worker": func(args []string) int { return Worker(AtoiOr(args, 0, 1000)) },
+	"ignoreterm": func([]string) int {
 		signal.Ignore(syscall.SIGTERM)
-		ready("ready")
+		Ready("ready")
 		time.Sleep(time.Hour)
 		return 0
-	case "spawn": // spawn ARGV...: start a child in our group, print its pid, wait
-		return spawn(args)
-	case "bg": // bg CODE ARGV...: start a child and exit CODE at once, leaving it behind
-		return bg(atoi(0, 0), args[1:])
-	case "passthrough":
+	},
+	"spawn": spawn, // spawn ARGV...: start a child in our group, print its pid, wait
+	"bg": func(args []string) int { // bg CODE ARGV...: start a child and exit CODE at once, leaving it behind
+		return bg(AtoiOr(args, 0, 0), args[1:])
+	},
+	"passthrough": func(args []string) int {
 		fmt.Printf("argv=%q\n", args)
 		fmt.Printf("env=%s\n", os.Getenv("GINIT_TEST_VALUE"))
 		b := make([]byte, 1<<16)
 		n, _ := os.Stdin.Read(b)
 		fmt.Printf("stdin=%q\n", b[:n])
 		return 0
-	case "sigstate":
-		return sigstate()
-	case "mountproc":
-		return mountProc(args)
-	case "parent":
-		return parent(args)
-	case "sigconf":
-		return sigconf(args)
-	case "mainexit":
-		return mainExit()
-	case "named": // named NAME: call itself NAME (comm), then run as a worker
-		return named(args[0])
-	case "incgroup": // incgroup DIR ARGV...: move into cgroup DIR, then become argv
-		return inCgroup(args[0], args[1:])
-	case "hog": // hog: use memory until the OOM killer ends it
-		return hog()
-	case "closefds": // close the fds in GINIT_TEST_CLOSE, then become argv
+	},
+	"sigstate":  func([]string) int { return sigstate() },
+	"mountproc": mountProc,
+	"parent":    parent,
+	"sigconf":   sigconf,
+	"mainexit":  func([]string) int { return mainExit() },
+	"closefds": func(args []string) int { // close the fds in GINIT_TEST_CLOSE, then become argv
 		for _, n := range strings.Split(os.Getenv("GINIT_TEST_CLOSE"), ",") {
 			fd, _ := strconv.Atoi(n)
 			syscall.Close(fd)
 		}
-		err := syscall.Exec(args[0], args, os.Environ())
-		fmt.Fprintln(os.Stderr, "closefds:", err)
-		return 1
-	}
-	if code, ok := dropinHelper(name, args); ok {
-		return code
-	}
-	if code, ok := hostileHelper(name, args); ok {
-		return code
-	}
-	fmt.Fprintln(os.Stderr, "unknown helper", name)
-	return 2
+		return ExecOrFail("closefds", args)
+	},
 }
 
-// record prints "got SIGNAME" for each signal; it exits with code when
+// runHelper runs helper name from shared or extra.
+func runHelper(name string, args []string, extra Helpers) int {
+	h, ok := shared[name]
+	if e, dup := extra[name]; dup {
+		if ok {
+			fmt.Fprintln(os.Stderr, "helper", name, "registered twice")
+			return 2
+		}
+		h, ok = e, true
+	}
+	if !ok {
+		fmt.Fprintln(os.Stderr, "unknown helper", name)
+		return 2
+	}
+	return h(args)
+}
+
+// AtoiOr is args[i] as a number, or def.
+func AtoiOr(args []string, i, def int) int {
+	if i < len(args) {
+		if n, err := strconv.Atoi(args[i]); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+// ExecOrFail becomes argv; if it cannot, it says so and returns 1.
+func ExecOrFail(name string, argv []string) int {
+	err := syscall.Exec(argv[0], argv, os.Environ())
+	fmt.Fprintln(os.Stderr, name+":", err)
+	return 1
+}
+
+// Record prints "got SIGNAME" for each signal; it exits with code when
 // exitOn arrives: record [exitOn [code]].
-func record(args []string) int {
+func Record(args []string) int {
 	exitOn := syscall.Signal(0)
 	code := 0
 	if len(args) > 0 {
@@ -121,12 +135,12 @@ func record(args []string) int {
 	return 1
 }
 
-// worker is a job runner: on SIGTERM it finishes its in-flight job (ms
+// Worker is a job runner: on SIGTERM it finishes its in-flight job (ms
 // long) and exits 0; a second SIGTERM aborts the job, exit 99.
-func worker(ms int) int {
+func Worker(ms int) int {
 	c := make(chan os.Signal, 4)
 	signal.Notify(c, syscall.SIGTERM)
-	ready(fmt.Sprintf("worker ready pid=%d", os.Getpid()))
+	Ready(fmt.Sprintf("worker ready pid=%d", os.Getpid()))
 	<-c
 	fmt.Println("worker: SIGTERM, finishing job")
 	select {
@@ -166,8 +180,8 @@ func bg(code int, argv []string) int {
 	return code
 }
 
-// ready says a helper is set up: on stdout, and on GINIT_READY_FD for bg.
-func ready(line string) {
+// Ready says a helper is set up: on stdout, and on GINIT_READY_FD for bg.
+func Ready(line string) {
 	fmt.Println(line)
 	if fd, err := strconv.Atoi(os.Getenv("GINIT_READY_FD")); err == nil {
 		f := os.NewFile(uintptr(fd), "ready")
@@ -271,5 +285,22 @@ func sigconf(argv []string) int {
 	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, uintptr(unsafe.Pointer(&mask)), 0, 8, 0, 0)
 	err := syscall.Exec(argv[0], argv, os.Environ())
 	fmt.Fprintln(os.Stderr, "sigconf:", err)
+	return 1
+}
+
+// mainExit ends its main thread while another keeps running, so /proc
+// shows the process as a zombie (Z) although it lives: on SIGTERM the other
+// thread prints and exits the process. It runs on the main thread (see init).
+func mainExit() int {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGTERM)
+	go func() {
+		<-c
+		fmt.Println("mainexit: SIGTERM, exiting")
+		os.Exit(0)
+	}()
+	Ready(fmt.Sprintf("mainexit ready pid=%d", os.Getpid()))
+	// Only this thread ends: SYS_EXIT, not exit_group.
+	syscall.RawSyscall(syscall.SYS_EXIT, 0, 0, 0)
 	return 1
 }
