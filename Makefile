@@ -23,7 +23,7 @@ print-ldflags:
 # pairs, installed when the command is missing, and said so first. A
 # COMMAND that is an absolute path is a file the package installs (a
 # Python module for /usr/bin/python3). The real-stack tests
-# (integration/stack_*_test.go) need Puma, gunicorn, Celery with Redis, a
+# (integration/stack/stack_*_test.go) need Puma, gunicorn, Celery with Redis, a
 # gRPC server, nginx and haproxy. Then the Go modules: x/sys for ginit,
 # and GoReleaser, which go.mod does not list (ginit's one dependency stays
 # x/sys): `go run` downloads and builds it once (a few minutes on a fresh

@@ -46,7 +46,7 @@ func TestStopSignalIgnoredByWrapper(t *testing.T) {
 			if !tc.group && !strings.Contains(stderr, "sent_to=") {
 				t.Errorf("the line does not name who got the signal:\n%s", stderr)
 			}
-			if strings.Contains(stderr, wrapperWarning) {
+			if strings.Contains(stderr, itest.WrapperWarning) {
 				t.Errorf("a wrapper warning, although the app had the signal:\n%s", stderr)
 			}
 		})

@@ -97,7 +97,7 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 	}
 	spec := launch.Spec{Argv: argv, Env: env, BareEnv: true, Dir: dir}
 	if c.tty != "" {
-		m, s := openPty(t)
+		m, s := itest.OpenPty(t)
 		go drain(m) // a terminal nobody reads can block its writers
 		spec.TTY, spec.NoCTTY = s, c.tty != "ctty"
 	}

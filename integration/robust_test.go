@@ -30,7 +30,8 @@ func worldGinit(t *testing.T) string {
 }
 
 // ginit needs nothing the app does not have: as nobody, as PID 1 of a user
-// namespace, and in a container with a read-only root, it supervises alike.
+// namespace, and in a container with a read-only root (in integration/stack,
+// TestReadOnlyRootAsNobodyInDocker), it supervises alike.
 func TestLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	bin := worldGinit(t)
@@ -52,17 +53,6 @@ func TestLeastPrivilege(t *testing.T) {
 				t.Errorf("exit %d, want 7; stderr %s", code, r.Stderr())
 			}
 		})
-	}
-}
-
-func TestReadOnlyRootAsNobodyInDocker(t *testing.T) {
-	img := dockerImage(t)
-	t.Parallel()
-	c := container(t, "--read-only", "--user", "65534:65534", "--cap-drop", "ALL", img, "/app", "worker", "100", "5")
-	logs(t, c, "worker ready")
-	docker(t, "stop", c)
-	if code := exitCodeOf(t, c); code != "5" {
-		t.Errorf("exit code %s, want 5", code)
 	}
 }
 

@@ -12,8 +12,6 @@ import (
 	"github.com/ginit-dev/ginit/internal/itest"
 )
 
-const wrapperWarning = "without passing it on"
-
 // wrapper is the case ginit exists for: a shell that runs the worker
 // without exec, so the shell, not the worker, gets the orchestrator's SIGTERM.
 func wrapper(jobMs string) []string {
@@ -47,7 +45,7 @@ func TestWrapperJobFinishes(t *testing.T) {
 			if !strings.Contains(out, "worker: job done") || strings.Contains(out, "second SIGTERM") {
 				t.Errorf("the job did not finish cleanly:\n%s", out)
 			}
-			if got := strings.Contains(stderr, wrapperWarning); got != tc.warn {
+			if got := strings.Contains(stderr, itest.WrapperWarning); got != tc.warn {
 				t.Errorf("wrapper warning shown: %v, want %v:\n%s", got, tc.warn, stderr)
 			}
 			if tc.warn && !(strings.Contains(stderr, "wrapper_cmd=sh") && strings.Contains(stderr, "exec the app")) {
@@ -74,7 +72,7 @@ func TestNoWrapperWarningOtherwise(t *testing.T) {
 		r.Expect("worker ready")
 		r.Signal(syscall.SIGTERM)
 		r.Wait()
-		if strings.Contains(r.Stderr(), wrapperWarning) || !strings.Contains(r.Stdout(), "job done") {
+		if strings.Contains(r.Stderr(), itest.WrapperWarning) || !strings.Contains(r.Stdout(), "job done") {
 			t.Errorf("%q:\nstdout %s\nstderr %s", args, r.Stdout(), r.Stderr())
 		}
 	}

@@ -1,25 +1,11 @@
 package integration
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/ginit-dev/ginit/internal/itest"
-	"github.com/ginit-dev/ginit/internal/launch"
 )
-
-// openPty returns a pseudo-terminal's master and slave, closed after the
-// test, or skips the test if the machine has none.
-func openPty(t *testing.T) (*os.File, *os.File) {
-	t.Helper()
-	m, s, err := launch.Pty()
-	if err != nil {
-		t.Skipf("SKIP: no pseudo-terminals here (/dev/ptmx): %v", err)
-	}
-	t.Cleanup(func() { m.Close(); s.Close() })
-	return m, s
-}
 
 // Ctrl-C on the terminal reaches the child (in the foreground group)
 // directly, as under `docker run -it`, and ginit sees no SIGINT itself.

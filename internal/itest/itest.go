@@ -37,6 +37,10 @@ var (
 // timing assertion: on a slow machine things take longer, never fail.
 const Patience = 60 * time.Second
 
+// WrapperWarning is in ginit's warning that the main child died of the
+// forwarded stop signal while a child of its own never received it.
+const WrapperWarning = "without passing it on"
+
 var (
 	atExitMu sync.Mutex
 	atExit   []func()
@@ -276,6 +280,18 @@ func readLines(from io.Reader, mu *sync.Mutex, buf *bytes.Buffer, lines chan str
 			return
 		}
 	}
+}
+
+// OpenPty returns a pseudo-terminal's master and slave, closed after the
+// test, or skips the test if the machine has none.
+func OpenPty(t *testing.T) (*os.File, *os.File) {
+	t.Helper()
+	m, s, err := launch.Pty()
+	if err != nil {
+		t.Skipf("SKIP: no pseudo-terminals here (/dev/ptmx): %v", err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return m, s
 }
 
 // refusal says what the machine did not allow.

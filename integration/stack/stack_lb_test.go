@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // A rolling stop behind a real load balancer: Debian's haproxy on loopback
 // in front of two Puma backends, A and B, each behind `bash startup.sh`

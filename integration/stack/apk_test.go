@@ -1,4 +1,4 @@
-package integration
+package stack
 
 import (
 	"archive/tar"

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // gunicorn with sync workers behind `bash startup.sh` without exec: one
 // slow request in flight when the orchestrator stops the container.

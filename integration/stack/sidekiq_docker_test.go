@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // The real stack in Docker: the same Sidekiq app as sidekiq_test.go, in an
 // image made from this machine's own Debian files (no registry can be

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // A Python gRPC service, the other half of issue 19's product, behind
 // `bash startup.sh` without exec: one unary RPC in flight when the

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // The shared pieces of the real-stack tests (stack_*_test.go): every
 // container of issue 19's product, an app server started by `bash
@@ -277,5 +277,7 @@ func missing(pairs ...string) string {
 	return ""
 }
 
-// testdata is an app's directory under integration/testdata.
-func testdata(app string) string { return filepath.Join(itest.RootDir, "integration", "testdata", app) }
+// testdata is an app's directory under integration/stack/testdata.
+func testdata(app string) string {
+	return filepath.Join(itest.RootDir, "integration", "stack", "testdata", app)
+}

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 import (
 	"fmt"
@@ -54,7 +54,7 @@ func buildImage() {
 	steps := [][]string{
 		{"cp", itest.Ginit, filepath.Join(dir, "ginit")},
 		{"cp", busybox, filepath.Join(dir, "busybox")},
-		{"go", "build", "-o", filepath.Join(dir, "app"), "./integration/containerapp"},
+		{"go", "build", "-o", filepath.Join(dir, "app"), "./integration/stack/containerapp"},
 	}
 	dockerfile := "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n" +
 		"COPY ginit /ginit\nCOPY app /app\nENTRYPOINT [\"/ginit\", \"--\"]\nCMD [\"/app\", \"worker\", \"500\", \"7\"]\n"
@@ -202,5 +202,18 @@ func TestDockerKillSignals(t *testing.T) {
 	docker(t, "stop", c)
 	if code := exitCodeOf(t, c); code != "0" {
 		t.Errorf("exit code %s, want 0", code)
+	}
+}
+
+// ginit needs nothing the app does not have: in a container with a
+// read-only root, as nobody, with no capabilities, it supervises alike.
+func TestReadOnlyRootAsNobodyInDocker(t *testing.T) {
+	img := dockerImage(t)
+	t.Parallel()
+	c := container(t, "--read-only", "--user", "65534:65534", "--cap-drop", "ALL", img, "/app", "worker", "100", "5")
+	logs(t, c, "worker ready")
+	docker(t, "stop", c)
+	if code := exitCodeOf(t, c); code != "5" {
+		t.Errorf("exit code %s, want 5", code)
 	}
 }

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // The measures and verdicts of the real-stack tests: what a stop did to
 // the work in flight, whether new connections were refused once it began,

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // nginx behind `bash startup.sh` without exec, proxying one slow request
 // to a backend (the test's own) when the orchestrator stops the container.

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 import (
 	"fmt"
@@ -70,7 +70,7 @@ func buildPodmanImage() {
 	ctx := filepath.Join(dir, "ctx")
 	os.Mkdir(ctx, 0o755)
 	for _, s := range [][]string{{"cp", itest.Ginit, filepath.Join(ctx, "ginit")}, {"cp", busybox, filepath.Join(ctx, "busybox")},
-		{"go", "build", "-o", filepath.Join(ctx, "app"), "./integration/containerapp"}} {
+		{"go", "build", "-o", filepath.Join(ctx, "app"), "./integration/stack/containerapp"}} {
 		if err := runCmd(itest.RootDir, append(os.Environ(), "CGO_ENABLED=0"), s...); err != nil {
 			podmanErr = err.Error()
 			return

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 import (
 	"os"
@@ -35,7 +35,7 @@ func TestDockerInitPath(t *testing.T) {
 		"RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY app /app\n"), 0o644)
 	busybox, _ := exec.LookPath("busybox")
 	for _, c := range [][]string{{"cp", itest.Ginit, filepath.Join(dir, "ginit")}, {"cp", busybox, filepath.Join(ctx, "busybox")},
-		{"go", "build", "-o", filepath.Join(ctx, "app"), "./integration/containerapp"}} {
+		{"go", "build", "-o", filepath.Join(ctx, "app"), "./integration/stack/containerapp"}} {
 		cmd := exec.Command(c[0], c[1:]...)
 		cmd.Dir, cmd.Env = itest.RootDir, append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // Puma, the web server of issue 19's product, behind `bash startup.sh`
 // without exec: single mode and cluster mode (-w 2 as PUMA_WORKERS=2),

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ import (
 func TestDockerTTYCtrlC(t *testing.T) {
 	img := dockerImage(t)
 	t.Parallel()
-	m, s := openPty(t)
+	m, s := itest.OpenPty(t)
 	name := fmt.Sprintf("ginit-test-%d", rand.Uint32())
 	cmd := launch.Command(launch.Spec{Argv: []string{"docker", "run", "-it", "--rm", "--name", name, img, "/app", "record"},
 		NoNS: true, TTY: s})

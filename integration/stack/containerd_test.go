@@ -1,4 +1,4 @@
-package integration
+package stack
 
 import (
 	"fmt"
@@ -40,7 +40,7 @@ func TestContainerdKubeletStop(t *testing.T) {
 	ctr := privateContainerd(t)
 	archive := filepath.Join(t.TempDir(), "image.tar")
 	app := filepath.Join(t.TempDir(), "app")
-	if err := runCmd(itest.RootDir, append(os.Environ(), "CGO_ENABLED=0"), "go", "build", "-o", app, "./integration/containerapp"); err != nil {
+	if err := runCmd(itest.RootDir, append(os.Environ(), "CGO_ENABLED=0"), "go", "build", "-o", app, "./integration/stack/containerapp"); err != nil {
 		t.Fatal(err)
 	}
 	busybox, _ := exec.LookPath("busybox")

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // A Celery worker (prefork pool, Redis broker) behind `bash startup.sh`
 // without exec: one task in flight when the orchestrator stops the

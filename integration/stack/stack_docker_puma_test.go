@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // Puma in Docker: the app of stack_puma_test.go in an image made from this
 // machine's own Debian files (docker import; no registry can be reached),

@@ -1,4 +1,4 @@
-package integration
+package stack
 
 // The real stack ginit exists for: Debian's Sidekiq and Redis, a bash
 // startup.sh whose last line runs Sidekiq without exec, one job in flight,
@@ -61,7 +61,9 @@ const (
 )
 
 // sidekiqApp is the app's directory: startup.sh and app.rb.
-func sidekiqApp() string { return filepath.Join(itest.RootDir, "integration", "testdata", "sidekiq") }
+func sidekiqApp() string {
+	return filepath.Join(itest.RootDir, "integration", "stack", "testdata", "sidekiq")
+}
 
 // needSidekiq skips the test unless the stack is installed.
 func needSidekiq(t *testing.T) {
@@ -404,10 +406,10 @@ func TestSidekiq(t *testing.T) {
 				t.Errorf("exit %d, want %d", s.code, tc.code)
 			}
 			stderr := r.Stderr()
-			if tc.warn != "" && !(strings.Contains(stderr, wrapperWarning) && strings.Contains(stderr, tc.warn)) {
+			if tc.warn != "" && !(strings.Contains(stderr, itest.WrapperWarning) && strings.Contains(stderr, tc.warn)) {
 				t.Errorf("no wrapper warning naming %s", tc.warn)
 			}
-			if tc.warn == "" && strings.Contains(stderr, wrapperWarning) {
+			if tc.warn == "" && strings.Contains(stderr, itest.WrapperWarning) {
 				t.Errorf("a wrapper warning although the group had the signal")
 			}
 			if strings.Contains(stderr, "sent SIGKILL") {
