@@ -56,8 +56,10 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 }
 
-// ginit writes no file: every open it makes is read-only. strace watches
-// ginit alone (no -f), through a run with a stop, a drain and reaping.
+// ginit writes no file: every open it makes is read-only. strace follows
+// every thread and process (-f) through a run with a stop, a drain and
+// reaping; the calls judged are those of ginit's own threads (the traced
+// pid and the threads it cloned), not of the app it runs.
 func TestWritesNoFile(t *testing.T) {
 	strace, err := exec.LookPath("strace")
 	if err != nil {
@@ -65,8 +67,8 @@ func TestWritesNoFile(t *testing.T) {
 	}
 	t.Parallel()
 	log := filepath.Join(t.TempDir(), "trace")
-	r := itest.Start(t, itest.Opts{Init: strace, Args: []string{"-o", log, "-e", "trace=%file,%desc", itest.Ginit, "-s", "sh", "-c", "sleep 0.2 & exit 3"},
-		NotNS: true})
+	r := itest.Start(t, itest.Opts{Init: strace, Args: []string{"-f", "-o", log, "-e", "trace=%file,%desc,%process",
+		itest.Ginit, "-s", "sh", "-c", "sleep 0.2 & exit 3"}, NotNS: true})
 	if code := r.Wait(); code != 3 {
 		t.Fatalf("strace ginit: exit %d: %s", code, r.Stderr())
 	}
@@ -74,16 +76,77 @@ func TestWritesNoFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := regexp.MustCompile(`(?m)^(open|openat|openat2|creat|mkdir\w*|mknod\w*|unlink\w*|rename\w*|truncate|symlink\w*|link\w*)\(.*$`)
-	for _, m := range calls.FindAllString(string(trace), -1) {
+	own, others := ginitThreads(t, string(trace))
+	if others == 0 {
+		t.Errorf("the trace shows no process but ginit's; is strace following children (-f)?\n%s", trace)
+	}
+	calls := regexp.MustCompile(`^(open|openat|openat2|creat|mkdir\w*|mknod\w*|unlink\w*|rename\w*|truncate|symlink\w*|link\w*)\(.*$`)
+	for _, m := range own {
+		if !calls.MatchString(m) {
+			continue
+		}
 		if strings.HasPrefix(m, "open") && !regexp.MustCompile(`O_WRONLY|O_RDWR|O_CREAT|O_TRUNC`).MatchString(m) {
 			continue // read-only: /proc
 		}
 		t.Errorf("ginit made a file-writing call: %s", m)
 	}
-	if !strings.Contains(string(trace), "/proc") {
-		t.Errorf("the trace shows no file access at all; is strace tracing ginit?\n%s", trace)
+	if !strings.Contains(strings.Join(own, "\n"), "/proc") {
+		t.Errorf("the trace shows no file access by ginit at all; is strace tracing ginit?\n%s", trace)
 	}
+}
+
+// ginitThreads reads an strace -f log (each line "TID call..."): own are
+// the calls of ginit's threads, the first line's tid and every tid that
+// one of them made with clone(...CLONE_THREAD...), without the tid; others
+// counts the lines of every other tid (ginit's children, before and after
+// their exec, and theirs). A call strace split in two (<unfinished ...>,
+// then <... resumed>) counts as its first part, which has the arguments;
+// a clone's result comes with the second.
+func ginitThreads(t *testing.T, trace string) (own []string, others int) {
+	t.Helper()
+	type line struct{ tid, call string }
+	var lines []line
+	pending := map[string]string{}   // tid: its unfinished clone
+	threads := map[string][]string{} // tid: the threads it cloned
+	for _, l := range strings.Split(strings.TrimSpace(trace), "\n") {
+		tid, call, ok := strings.Cut(l, " ")
+		if !ok {
+			continue
+		}
+		call = strings.TrimSpace(call)
+		lines = append(lines, line{tid, call})
+		if strings.HasPrefix(call, "clone(") || strings.HasPrefix(call, "clone3(") {
+			if strings.HasSuffix(call, "<unfinished ...>") {
+				pending[tid] = call
+				continue
+			}
+		} else if strings.HasPrefix(call, "<... clone resumed>") || strings.HasPrefix(call, "<... clone3 resumed>") {
+			call, pending[tid] = pending[tid]+call, ""
+		} else {
+			continue
+		}
+		if _, res, ok := strings.Cut(call, ") = "); ok && strings.Contains(call, "CLONE_THREAD") {
+			threads[tid] = append(threads[tid], strings.Fields(res)[0])
+		}
+	}
+	if len(lines) == 0 {
+		t.Fatalf("an empty trace")
+	}
+	ginit := map[string]bool{}
+	for todo := []string{lines[0].tid}; len(todo) > 0; todo = todo[1:] {
+		if !ginit[todo[0]] {
+			ginit[todo[0]] = true
+			todo = append(todo, threads[todo[0]]...)
+		}
+	}
+	for _, l := range lines {
+		if ginit[l.tid] {
+			own = append(own, l.call)
+		} else {
+			others++
+		}
+	}
+	return own, others
 }
 
 // Faults at the edges: closed standard descriptors, a child that closes
