@@ -149,7 +149,7 @@ func TestParentDeathSignalOverLaunchers(t *testing.T) {
 	r.Expect("ready")
 	r.Signal(syscall.SIGKILL) // the parent
 	// If ginit died of the launcher's SIGKILL, the app still holds stdout
-	// and never prints this: the wait then ends at patience.
+	// and never prints this: the wait then ends at itest.Patience.
 	r.Expect("got SIGUSR1")
 }
 

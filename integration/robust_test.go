@@ -45,7 +45,7 @@ func TestLeastPrivilege(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			// start skips when the machine refuses the user switch or the mapping.
+			// itest.Start skips when the machine refuses the user switch or the mapping.
 			r := itest.Start(t, itest.Opts{Init: bin, Args: []string{"-s", "sh", "-c", script}, NotNS: tc.notNS, Nobody: true})
 			r.Expect("ready")
 			r.Signal(syscall.SIGTERM)
