@@ -23,7 +23,7 @@ print-ldflags:
 # pairs, installed when the command is missing, and said so first. A
 # COMMAND that is an absolute path is a file the package installs (a
 # Python module for /usr/bin/python3). The real-stack tests
-# (integration/stack_*_test.go) need Puma, gunicorn, Celery with Redis, a
+# (integration/stack/stack_*_test.go) need Puma, gunicorn, Celery with Redis, a
 # gRPC server, nginx and haproxy. Then the Go modules: x/sys for ginit,
 # and GoReleaser, which go.mod does not list (ginit's one dependency stays
 # x/sys): `go run` downloads and builds it once (a few minutes on a fresh
@@ -44,18 +44,21 @@ deps:
 
 # Two passes: every test but the heavy ones, then the heavy ones (named
 # TestHeavy...: the orphan storm and other stress, all 256 exit codes, the
-# release builds, the quick bench), which run after the fast ones and say
-# how long they took. -v so that every skipped test's reason reaches the
-# log; the filter keeps each test's result line, package results, SKIP
-# lines and t.Log lines, and pipefail keeps the status. The last line
-# counts the results of both passes.
+# 30 s default drain bound, the release builds, the stack study, the quick
+# bench) of integration and integration/stack, which run after the fast
+# ones. Each pass says how long it took. -v so that every skipped test's
+# reason reaches the log; the filter keeps each test's result line,
+# package results, SKIP lines and t.Log lines, and pipefail keeps the
+# status. The last line counts the results of both passes.
 FILTER := grep -E --line-buffered '^(ok|FAIL|panic:)|^\s*--- (PASS|FAIL|SKIP)|SKIP:|^\s+\S+_test\.go:[0-9]+: '
 test: deps build
 	$(GO) vet ./...
 	@log=$$(mktemp); set -o pipefail; status=0; \
+	t0=$$(date +%s); \
 	$(GO) test -count=1 -v -skip '^TestHeavy' ./... 2>&1 | tee $$log | $(FILTER) || status=1; \
+	echo "fast tests took $$(( $$(date +%s) - t0 )) s"; \
 	echo "heavy tests:"; t0=$$(date +%s); \
-	$(GO) test -count=1 -v -run '^TestHeavy' ./integration 2>&1 | tee -a $$log | $(FILTER) || status=1; \
+	$(GO) test -count=1 -v -run '^TestHeavy' ./integration/... 2>&1 | tee -a $$log | $(FILTER) || status=1; \
 	echo "heavy tests took $$(( $$(date +%s) - t0 )) s"; \
 	awk '/^ *--- PASS/{p++} /^ *--- FAIL/{f++} /^ *--- SKIP/{s++} \
 		END{printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' $$log; \

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // TestHeavyBenchQuick runs the bench (tools/bench) once, briefly, against
@@ -15,8 +17,8 @@ func TestHeavyBenchQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SKIP: -short: the quick bench takes several seconds")
 	}
-	cmd := exec.Command("go", "run", "./tools/bench", "-quick", "-ginit", ginit)
-	cmd.Dir = rootDir
+	cmd := exec.Command("go", "run", "./tools/bench", "-quick", "-ginit", itest.Ginit)
+	cmd.Dir = itest.RootDir
 	out, err := cmd.CombinedOutput()
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 	// One t.Log a line: make test's filter shows lines that carry the file prefix.

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ginit-dev/ginit/internal/itest"
 	"github.com/ginit-dev/ginit/signals"
 )
 
@@ -15,15 +16,15 @@ func TestHeavyExitCodes(t *testing.T) {
 	t.Parallel()
 	for code := 0; code <= 255; code++ {
 		c := fmt.Sprint(code)
-		if got := exitCode(t, helper("exit", c)...); got != code {
+		if got := itest.ExitCode(t, itest.Helper("exit", c)...); got != code {
 			t.Errorf("child exit %d: ginit exited %d", code, got)
 		}
 		other := fmt.Sprint((code + 1) % 256)
-		if got := exitCode(t, append([]string{"-e", c, "-e", other}, helper("exit", c)...)...); got != 0 {
+		if got := itest.ExitCode(t, append([]string{"-e", c, "-e", other}, itest.Helper("exit", c)...)...); got != 0 {
 			t.Errorf("-e %d, child exit %d: ginit exited %d, want 0", code, code, got)
 		}
 	}
-	if got := exitCode(t, append([]string{"-e", "4"}, helper("exit", "3")...)...); got != 3 {
+	if got := itest.ExitCode(t, append([]string{"-e", "4"}, itest.Helper("exit", "3")...)...); got != 3 {
 		t.Errorf("-e 4, child exit 3: ginit exited %d", got)
 	}
 }
@@ -34,11 +35,11 @@ func TestDeathBySignal(t *testing.T) {
 		sig  string
 		want int
 	}{{"TERM", 143}, {"USR1", 138}, {"USR2", 140}, {"KILL", 137}, {"HUP", 129}} {
-		if got := exitCode(t, "sh", "-c", "kill -s "+tc.sig+" $$"); got != tc.want {
+		if got := itest.ExitCode(t, "sh", "-c", "kill -s "+tc.sig+" $$"); got != tc.want {
 			t.Errorf("child killed by SIG%s: ginit exited %d, want %d", tc.sig, got, tc.want)
 		}
 	}
-	if got := exitCode(t, "-e", "143", "sh", "-c", "kill -s TERM $$"); got != 0 {
+	if got := itest.ExitCode(t, "-e", "143", "sh", "-c", "kill -s TERM $$"); got != 0 {
 		t.Errorf("-e 143 with child killed by SIGTERM: exit %d, want 0", got)
 	}
 }
@@ -47,22 +48,22 @@ func TestDeathBySignal(t *testing.T) {
 // build turns the runtime's own SIGURGs off).
 func TestForwardsEverySignal(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("record", "TERM", "0")})
-	r.expect("ready")
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("record", "TERM", "0")})
+	r.Expect("ready")
 	for s := syscall.Signal(1); s <= 31; s++ {
 		if !signals.Forwarded(s) || signals.IsStop(s) {
 			continue
 		}
-		r.signal(s)
-		r.expect("got " + signals.Name(s))
+		r.Signal(s)
+		r.Expect("got " + signals.Name(s))
 	}
 	for _, s := range []syscall.Signal{35, 37, 50, 64} { // real-time signals
-		r.signal(s)
-		r.expect("got " + signals.Name(s))
+		r.Signal(s)
+		r.Expect("got " + signals.Name(s))
 	}
-	r.signal(syscall.SIGTERM)
-	r.expect("got SIGTERM")
-	if code := r.wait(); code != 0 {
+	r.Signal(syscall.SIGTERM)
+	r.Expect("got SIGTERM")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d, want the child's 0", code)
 	}
 }
@@ -77,12 +78,12 @@ func TestHeavyTermDuringStart(t *testing.T) {
 
 func termDuringStart(t *testing.T) {
 	t.Helper()
-	r := start(t, opts{args: append([]string{"-vvvv"}, helper("record", "TERM", "0")...)})
-	r.expectErr("trace ready")
-	r.signal(syscall.SIGTERM)
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-vvvv"}, itest.Helper("record", "TERM", "0")...)})
+	r.ExpectErr("trace ready")
+	r.Signal(syscall.SIGTERM)
 	// 0 if the child's handler caught it, 143 if it came before the handler:
 	// either way it arrived. A lost signal would leave ginit running.
-	if code := r.wait(); code != 0 && code != 143 {
+	if code := r.Wait(); code != 0 && code != 143 {
 		t.Errorf("exit %d, want 0 or 143", code)
 	}
 }
@@ -91,31 +92,31 @@ func countLines(s, sub string) int { return strings.Count(s, sub) }
 
 func TestReapsOrphansAsPID1(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"-w"}, helper("orphans", "1000", "20")...)})
-	r.expect("forked 1000")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-w"}, itest.Helper("orphans", "1000", "20")...)})
+	r.Expect("forked 1000")
+	if code := r.Wait(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	if n := countLines(r.stderr(), "reaped zombie"); n != 1000 {
+	if n := countLines(r.Stderr(), "reaped zombie"); n != 1000 {
 		t.Errorf("reaped %d zombies, want 1000", n)
 	}
 }
 
 func TestReapsOrphansAsSubreaper(t *testing.T) {
 	t.Parallel()
-	for _, o := range []opts{
-		{args: append([]string{"-s", "-w"}, helper("orphans", "1000", "20")...), notNS: true},
-		{args: append([]string{"-w"}, helper("orphans", "1000", "20")...), notNS: true, env: []string{"TINI_SUBREAPER="}},
+	for _, o := range []itest.Opts{
+		{Args: append([]string{"-s", "-w"}, itest.Helper("orphans", "1000", "20")...), NotNS: true},
+		{Args: append([]string{"-w"}, itest.Helper("orphans", "1000", "20")...), NotNS: true, Env: []string{"TINI_SUBREAPER="}},
 	} {
-		r := start(t, o)
-		r.expect("forked 1000")
-		if code := r.wait(); code != 0 {
+		r := itest.Start(t, o)
+		r.Expect("forked 1000")
+		if code := r.Wait(); code != 0 {
 			t.Fatalf("exit %d", code)
 		}
-		if n := countLines(r.stderr(), "reaped zombie"); n != 1000 {
-			t.Errorf("%v %v: reaped %d zombies, want 1000", o.args[:2], o.env, n)
+		if n := countLines(r.Stderr(), "reaped zombie"); n != 1000 {
+			t.Errorf("%v %v: reaped %d zombies, want 1000", o.Args[:2], o.Env, n)
 		}
-		if strings.Contains(r.stderr(), "not PID 1") {
+		if strings.Contains(r.Stderr(), "not PID 1") {
 			t.Errorf("warned about not being a subreaper while one")
 		}
 	}
@@ -124,37 +125,37 @@ func TestReapsOrphansAsSubreaper(t *testing.T) {
 func TestWarnsWhenNeitherPID1NorSubreaper(t *testing.T) {
 	t.Parallel()
 	// Not PID 1, ginit is a subreaper by default: the warning needs the default off.
-	r := start(t, opts{args: helper("exit", "0"), notNS: true, env: []string{"GINIT_SUBREAPER=0"}})
-	r.wait()
-	if !strings.Contains(r.stderr(), "not PID 1 and not a child subreaper") {
-		t.Errorf("no warning; stderr: %s", r.stderr())
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("exit", "0"), NotNS: true, Env: []string{"GINIT_SUBREAPER=0"}})
+	r.Wait()
+	if !strings.Contains(r.Stderr(), "not PID 1 and not a child subreaper") {
+		t.Errorf("no warning; stderr: %s", r.Stderr())
 	}
-	r = start(t, opts{args: helper("exit", "0"), notNS: true})
-	r.wait()
-	if r.stderr() != "" {
-		t.Errorf("warned although a subreaper by default: %s", r.stderr())
+	r = itest.Start(t, itest.Opts{Args: itest.Helper("exit", "0"), NotNS: true})
+	r.Wait()
+	if r.Stderr() != "" {
+		t.Errorf("warned although a subreaper by default: %s", r.Stderr())
 	}
 }
 
 func TestGroupReachesGrandchild(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"-g"}, helper("spawn", helper("record", "USR1", "7")...)...)})
-	r.expect("spawned")
-	r.expect("ready")
-	r.signal(syscall.SIGUSR1)
-	r.expect("got SIGUSR1")
-	if code := r.wait(); code != 7 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-g"}, itest.Helper("spawn", itest.Helper("record", "USR1", "7")...)...)})
+	r.Expect("spawned")
+	r.Expect("ready")
+	r.Signal(syscall.SIGUSR1)
+	r.Expect("got SIGUSR1")
+	if code := r.Wait(); code != 7 {
 		t.Errorf("exit %d, want 7 (the grandchild's, through its parent)", code)
 	}
 }
 
 func TestGroupFromEnvironment(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("spawn", helper("record", "USR1", "7")...), env: []string{"TINI_KILL_PROCESS_GROUP=0"}})
-	r.expect("ready")
-	r.signal(syscall.SIGUSR1)
-	r.expect("got SIGUSR1")
-	r.wait()
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("spawn", itest.Helper("record", "USR1", "7")...), Env: []string{"TINI_KILL_PROCESS_GROUP=0"}})
+	r.Expect("ready")
+	r.Signal(syscall.SIGUSR1)
+	r.Expect("got SIGUSR1")
+	r.Wait()
 }
 
 func TestExecFailures(t *testing.T) {
@@ -177,12 +178,12 @@ func TestExecFailures(t *testing.T) {
 		{script, nil, 5, "no #! line"}, // run with /bin/sh, as execvp (tini) does
 		{"true", []string{"PATH="}, 127, "not found in $PATH"},
 	} {
-		r := start(t, opts{args: []string{tc.prog}, env: tc.env})
-		if code := r.wait(); code != tc.code {
+		r := itest.Start(t, itest.Opts{Args: []string{tc.prog}, Env: tc.env})
+		if code := r.Wait(); code != tc.code {
 			t.Errorf("%s: exit %d, want %d", tc.prog, code, tc.code)
 		}
-		if !strings.Contains(r.stderr(), tc.msg) || !strings.Contains(r.stderr(), tc.prog) {
-			t.Errorf("%s: stderr %q lacks %q and the program's name", tc.prog, r.stderr(), tc.msg)
+		if !strings.Contains(r.Stderr(), tc.msg) || !strings.Contains(r.Stderr(), tc.prog) {
+			t.Errorf("%s: stderr %q lacks %q and the program's name", tc.prog, r.Stderr(), tc.msg)
 		}
 	}
 }
@@ -192,12 +193,12 @@ func TestPassesStdinArgvEnvironment(t *testing.T) {
 	args := []string{"a b", `"quoted"`, "", "-v", "--", "ünï"}
 	// "--" first: without it, tini's getopt (and so ginit's) takes the -v
 	// and the "--" that follow the program for its own.
-	r := start(t, opts{args: append([]string{"--"}, helper("passthrough", args...)...), stdin: strings.NewReader("hello\x00world"),
-		env: []string{"GINIT_TEST_VALUE=x=y z"}})
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--"}, itest.Helper("passthrough", args...)...), Stdin: strings.NewReader("hello\x00world"),
+		Env: []string{"GINIT_TEST_VALUE=x=y z"}})
+	if code := r.Wait(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	out := r.stdout()
+	out := r.Stdout()
 	for _, want := range []string{fmt.Sprintf("argv=%q", args), "env=x=y z", `stdin="hello\x00world"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %s:\n%s", want, out)
@@ -209,14 +210,14 @@ func TestPassesStdinArgvEnvironment(t *testing.T) {
 // reaches the child.
 func TestInheritedSignalConfiguration(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("sigstate"), notNS: true, via: "sigconf",
-		env: []string{"GINIT_TEST_IGNORE=INT,TTOU,HUP", "GINIT_TEST_BLOCK=USR2,TTIN,WINCH", "GINIT_SUBREAPER=1"}})
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("sigstate"), NotNS: true, Via: "sigconf",
+		Env: []string{"GINIT_TEST_IGNORE=INT,TTOU,HUP", "GINIT_TEST_BLOCK=USR2,TTIN,WINCH", "GINIT_SUBREAPER=1"}})
+	if code := r.Wait(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	var ign, blk uint64
-	fmt.Sscanf(r.expectIn("SigIgn:"), "SigIgn: %x", &ign)
-	fmt.Sscanf(r.expectIn("SigBlk:"), "SigBlk: %x", &blk)
+	fmt.Sscanf(r.ExpectIn("SigIgn:"), "SigIgn: %x", &ign)
+	fmt.Sscanf(r.ExpectIn("SigBlk:"), "SigBlk: %x", &blk)
 	bit := func(s syscall.Signal) uint64 { return 1 << (s - 1) }
 	for _, s := range []syscall.Signal{syscall.SIGINT, syscall.SIGTTOU, syscall.SIGHUP} {
 		if ign&bit(s) == 0 {
@@ -235,25 +236,14 @@ func TestInheritedSignalConfiguration(t *testing.T) {
 	}
 }
 
-// expectIn finds a line of stdout that starts with prefix, after the run.
-func (r *run) expectIn(prefix string) string {
-	for _, l := range strings.Split(r.stdout(), "\n") {
-		if strings.HasPrefix(l, prefix) {
-			return l
-		}
-	}
-	r.t.Fatalf("no line starting %q in %q", prefix, r.stdout())
-	return ""
-}
-
 // -p: when ginit's parent dies, ginit gets the signal and forwards it.
 func TestParentDeathSignal(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"-s", "-p", "SIGUSR1", "--"}, helper("record", "USR1", "5")...),
-		via: "parent", notNS: true})
-	r.expect("ready")
-	r.signal(syscall.SIGKILL) // the parent; ginit and its child live on
-	r.expect("got SIGUSR1")
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-s", "-p", "SIGUSR1", "--"}, itest.Helper("record", "USR1", "5")...),
+		Via: "parent", NotNS: true})
+	r.Expect("ready")
+	r.Signal(syscall.SIGKILL) // the parent; ginit and its child live on
+	r.Expect("got SIGUSR1")
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -283,16 +273,16 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"true"}, []string{"GINIT_KILL_PROCESS_GROUP=2"}, "GINIT_KILL_PROCESS_GROUP"},
 		{[]string{"true"}, []string{"GINIT_LOG_FORMAT=xml"}, "GINIT_LOG_FORMAT"},
 	} {
-		r := start(t, opts{args: tc.args, env: tc.env, notNS: true})
-		if code := r.wait(); code != 1 {
+		r := itest.Start(t, itest.Opts{Args: tc.args, Env: tc.env, NotNS: true})
+		if code := r.Wait(); code != 1 {
 			t.Errorf("%q %q: exit %d, want 1", tc.args, tc.env, code)
 		}
-		first, rest, _ := strings.Cut(r.stderr(), "\n")
+		first, rest, _ := strings.Cut(r.Stderr(), "\n")
 		if !strings.HasPrefix(first, "ginit: ") || !strings.Contains(first, tc.msg) || !strings.Contains(first, "ginit --help") || rest != "" {
-			t.Errorf("%q %q: stderr %q: want one line naming %q and ginit --help", tc.args, tc.env, r.stderr(), tc.msg)
+			t.Errorf("%q %q: stderr %q: want one line naming %q and ginit --help", tc.args, tc.env, r.Stderr(), tc.msg)
 		}
-		if r.stdout() != "" {
-			t.Errorf("%q: wrote to stdout: %q", tc.args, r.stdout())
+		if r.Stdout() != "" {
+			t.Errorf("%q: wrote to stdout: %q", tc.args, r.Stdout())
 		}
 	}
 }
@@ -302,15 +292,15 @@ func TestHelpVersionLicense(t *testing.T) {
 	for _, tc := range []struct{ arg, want string }{
 		{"-h", "Usage: ginit"}, {"--help", "Usage: ginit"}, {"--version", "ginit version "}, {"-l", "MIT License"},
 	} {
-		r := start(t, opts{args: []string{tc.arg}, notNS: true})
-		if code := r.wait(); code != 0 || !strings.Contains(r.stdout(), tc.want) || r.stderr() != "" {
-			t.Errorf("%s: exit %d, stdout %q, stderr %q", tc.arg, code, r.stdout(), r.stderr())
+		r := itest.Start(t, itest.Opts{Args: []string{tc.arg}, NotNS: true})
+		if code := r.Wait(); code != 0 || !strings.Contains(r.Stdout(), tc.want) || r.Stderr() != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", tc.arg, code, r.Stdout(), r.Stderr())
 		}
 	}
 	// dockerd reads "NAME version V - git.COMMIT" (moby's parseInitVersion).
-	r := start(t, opts{args: []string{"--version"}, notNS: true})
-	r.wait()
-	out := r.stdout()
+	r := itest.Start(t, itest.Opts{Args: []string{"--version"}, NotNS: true})
+	r.Wait()
+	out := r.Stdout()
 	if _, commit, ok := strings.Cut(strings.TrimSpace(out), " - git."); !ok || commit == "" {
 		t.Errorf("--version %q is not in tini's shape", out)
 	}

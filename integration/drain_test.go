@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/itest"
 	"github.com/ginit-dev/ginit/internal/launch"
 )
 
@@ -21,15 +22,15 @@ import (
 // ginit has no deadline of its own, and says every 10 s what it waits for.
 func TestNoInventedDeadline(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: wrapper("35000"), mount: true})
-	r.expect("worker ready")
-	r.signal(syscall.SIGTERM)
-	r.expect("worker: SIGTERM, finishing job")
-	r.expect("worker: job done")
-	if code := r.wait(); code != 143 {
+	r := itest.Start(t, itest.Opts{Args: wrapper("35000"), Mount: true})
+	r.Expect("worker ready")
+	r.Signal(syscall.SIGTERM)
+	r.Expect("worker: SIGTERM, finishing job")
+	r.Expect("worker: job done")
+	if code := r.Wait(); code != 143 {
 		t.Errorf("exit %d, want 143 (the shell's death by SIGTERM)", code)
 	}
-	stderr := r.stderr()
+	stderr := r.Stderr()
 	if strings.Contains(stderr, "sent SIGKILL") {
 		t.Errorf("ginit killed something without a deadline:\n%s", stderr)
 	}
@@ -43,43 +44,43 @@ func TestNoInventedDeadline(t *testing.T) {
 
 // nsenter starts a process in ginit's namespace from outside, as docker
 // exec and kubectl exec do: its parent is not in the namespace.
-func nsenter(t *testing.T, r *run, argv ...string) chan string {
+func nsenter(t *testing.T, r *itest.Run, argv ...string) chan string {
 	t.Helper()
 	path, err := exec.LookPath("nsenter")
 	if err != nil {
 		t.Skip("SKIP: no nsenter (util-linux)")
 	}
-	cmd := exec.Command(path, append([]string{"-t", strconv.Itoa(r.cmd.Process.Pid), "-p", "--"}, argv...)...)
+	cmd := exec.Command(path, append([]string{"-t", strconv.Itoa(r.Cmd.Process.Pid), "-p", "--"}, argv...)...)
 	cmd.Env = append(os.Environ(), launch.HelperEnv, "GODEBUG=asyncpreemptoff=1")
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Skipf("SKIP: nsenter cannot enter the namespace: %v", err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return scanLines(out)
+	return itest.ScanLines(out)
 }
 
 // An exec session is drained and waited for like any other process, even
 // when it is the only one left.
 func TestExecSessionDrained(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("record", "TERM"), mount: true})
-	r.expect("ready")
-	session := nsenter(t, r, helper("worker", "3000")...)
-	waitLine(t, session, "worker ready")
-	r.signal(syscall.SIGTERM)
-	waitLine(t, session, "worker: SIGTERM, finishing job")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("record", "TERM"), Mount: true})
+	r.Expect("ready")
+	session := nsenter(t, r, itest.Helper("worker", "3000")...)
+	itest.WaitLine(t, session, "worker ready")
+	r.Signal(syscall.SIGTERM)
+	itest.WaitLine(t, session, "worker: SIGTERM, finishing job")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d, want the main child's 0", code)
 	}
-	stderr := r.stderr()
+	stderr := r.Stderr()
 	if !strings.Contains(stderr, "process exited") || !strings.Contains(stderr, "every process has exited") {
 		t.Errorf("ginit did not wait for the session:\n%s", stderr)
 	}
 	if strings.Contains(stderr, "sent SIGKILL") {
 		t.Errorf("the session was killed:\n%s", stderr)
 	}
-	waitLine(t, session, "worker: job done")
+	itest.WaitLine(t, session, "worker: job done")
 }
 
 // A stopped process left behind gets SIGCONT after the stop signal, so its
@@ -87,14 +88,14 @@ func TestExecSessionDrained(t *testing.T) {
 func TestStoppedOrphanResumes(t *testing.T) {
 	t.Parallel()
 	script := `trap 'echo stopped one: SIGTERM; exit 0' TERM; echo ready >&3; exec 3>&-; kill -STOP $$; while :; do sleep 0.05; done`
-	r := start(t, opts{args: helper("bg", "0", "/bin/sh", "-c", script+" & wait")})
-	r.expect("left behind")
-	r.expect("stopped one: SIGTERM")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("bg", "0", "/bin/sh", "-c", script+" & wait")})
+	r.Expect("left behind")
+	r.Expect("stopped one: SIGTERM")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	if strings.Contains(r.stderr(), "sent SIGKILL") {
-		t.Errorf("the stopped process was killed, not resumed:\n%s", r.stderr())
+	if strings.Contains(r.Stderr(), "sent SIGKILL") {
+		t.Errorf("the stopped process was killed, not resumed:\n%s", r.Stderr())
 	}
 }
 
@@ -102,13 +103,13 @@ func TestStoppedOrphanResumes(t *testing.T) {
 // /proc, but lives: it is signalled, named and waited for.
 func TestMainThreadExitedProcess(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("bg", append([]string{"0"}, helper("mainexit")...)...), mount: true})
-	r.expect("left behind")
-	r.expect("mainexit: SIGTERM")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("bg", append([]string{"0"}, itest.Helper("mainexit")...)...), Mount: true})
+	r.Expect("left behind")
+	r.Expect("mainexit: SIGTERM")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	stderr := r.stderr()
+	stderr := r.Stderr()
 	if !strings.Contains(stderr, "count=1") || strings.Contains(stderr, "sent SIGKILL") {
 		t.Errorf("the Z-but-alive process was not drained as alive:\n%s", stderr)
 	}
@@ -119,20 +120,20 @@ func TestMainThreadExitedProcess(t *testing.T) {
 func TestReparentedGrandchildSignalled(t *testing.T) {
 	t.Parallel()
 	gate := filepath.Join(t.TempDir(), "gate")
-	b := strings.Join(helper("worker", "500"), " ")
+	b := strings.Join(itest.Helper("worker", "500"), " ")
 	a := "sh -c '" + b + " & while [ ! -e " + gate + " ]; do sleep 0.05; done'"
 	rScript := "trap 'echo R: SIGTERM; wait; exit 0' TERM; " + a + " & wait"
-	r := start(t, opts{args: helper("bg", "0", "/bin/sh", "-c", "echo R up; "+rScript)})
-	r.expect("worker ready")
-	r.expect("R: SIGTERM") // the drain has begun; A and B are left to their parents
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("bg", "0", "/bin/sh", "-c", "echo R up; "+rScript)})
+	r.Expect("worker ready")
+	r.Expect("R: SIGTERM") // the drain has begun; A and B are left to their parents
 	os.WriteFile(gate, nil, 0o644)
-	r.expect("worker: SIGTERM, finishing job")
-	r.expect("worker: job done")
-	if code := r.wait(); code != 0 {
+	r.Expect("worker: SIGTERM, finishing job")
+	r.Expect("worker: job done")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	if !strings.Contains(r.stderr(), "parent exited; draining what it left") || strings.Contains(r.stderr(), "sent SIGKILL") {
-		t.Errorf("B was not drained when A left it:\n%s", r.stderr())
+	if !strings.Contains(r.Stderr(), "parent exited; draining what it left") || strings.Contains(r.Stderr(), "sent SIGKILL") {
+		t.Errorf("B was not drained when A left it:\n%s", r.Stderr())
 	}
 }
 
@@ -154,21 +155,21 @@ func TestDeepChainDrainsLinearly(t *testing.T) {
 if [ "$1" -gt 0 ]; then sh `+chain+` $(($1 - 1)) & else echo bottom ready; sleep 1000 & fi
 wait
 `), 0o755)
-	r := start(t, opts{args: []string{"sh", "-c", "sh " + chain + " " + strconv.Itoa(depth) + " & read x; exit 0"},
-		stdin: neverEnding(t), mount: true})
-	r.expect("bottom ready")
+	r := itest.Start(t, itest.Opts{Args: []string{"sh", "-c", "sh " + chain + " " + strconv.Itoa(depth) + " & read x; exit 0"},
+		Stdin: neverEnding(t), Mount: true})
+	r.Expect("bottom ready")
 	// Attach to every thread of ginit, count its opens, and detach at its exit.
 	summary := filepath.Join(dir, "strace")
-	st := exec.Command(strace, "-f", "-c", "-e", "trace=open,openat", "-o", summary, "-p", strconv.Itoa(r.cmd.Process.Pid))
+	st := exec.Command(strace, "-f", "-c", "-e", "trace=open,openat", "-o", summary, "-p", strconv.Itoa(r.Cmd.Process.Pid))
 	stderr, _ := st.StderrPipe()
 	if err := st.Start(); err != nil {
 		t.Skipf("SKIP: cannot run strace: %v", err)
 	}
-	attached := scanLines(stderr)
-	waitLine(t, attached, "attached")
+	attached := itest.ScanLines(stderr)
+	itest.WaitLine(t, attached, "attached")
 	began := time.Now()
-	r.signal(syscall.SIGTERM)
-	if code := r.wait(); code != 143 {
+	r.Signal(syscall.SIGTERM)
+	if code := r.Wait(); code != 143 {
 		t.Errorf("exit %d, want 143", code)
 	}
 	took := time.Since(began)
@@ -187,8 +188,8 @@ wait
 	if opens > 50*depth {
 		t.Errorf("ginit opened %d files to drain a %d-deep chain: not linear", opens, depth)
 	}
-	if strings.Contains(r.stderr(), "sent SIGKILL") {
-		t.Errorf("the chain was killed:\n%s", r.stderr())
+	if strings.Contains(r.Stderr(), "sent SIGKILL") {
+		t.Errorf("the chain was killed:\n%s", r.Stderr())
 	}
 	t.Logf("%d opens, %v, for a %d-deep chain", opens, took, depth)
 }
@@ -204,18 +205,18 @@ func neverEnding(t *testing.T) *os.File {
 // 137, not the 143 of a wrapper that died of SIGTERM; -e can remap it.
 func TestDeadlineKillExitCode(t *testing.T) {
 	t.Parallel()
-	app := []string{"sh", "-c", "echo starting; " + strings.Join(helper("ignoreterm"), " ")}
+	app := []string{"sh", "-c", "echo starting; " + strings.Join(itest.Helper("ignoreterm"), " ")}
 	for _, tc := range []struct {
 		extra []string
 		want  int
 	}{{nil, 137}, {[]string{"-e", "137"}, 0}} {
-		r := start(t, opts{args: append(append([]string{"--grace", "2s"}, tc.extra...), app...)})
-		r.expect("ready")
-		r.signal(syscall.SIGTERM)
-		if code := r.wait(); code != tc.want {
+		r := itest.Start(t, itest.Opts{Args: append(append([]string{"--grace", "2s"}, tc.extra...), app...)})
+		r.Expect("ready")
+		r.Signal(syscall.SIGTERM)
+		if code := r.Wait(); code != tc.want {
 			t.Errorf("%v: exit %d, want %d", tc.extra, code, tc.want)
 		}
-		stderr := r.stderr()
+		stderr := r.Stderr()
 		if !strings.Contains(stderr, "deadline passed; sent SIGKILL") || !regexp.MustCompile(`killed=\d+\(`).MatchString(stderr) ||
 			!strings.Contains(stderr, `deadline="the grace period (--grace 2s)"`) {
 			t.Errorf("the kill line does not name what was killed and which deadline:\n%s", stderr)
@@ -228,15 +229,15 @@ func TestDeadlineKillExitCode(t *testing.T) {
 // --grace may kill: a job longer than the bound still finishes.
 func TestStopDuringDrainLiftsDefaultBound(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("bg", append([]string{"5"}, helper("worker", "35000")...)...)})
-	r.expect("left behind")
-	r.expect("worker: SIGTERM, finishing job") // the drain's signal
-	r.signal(syscall.SIGTERM)                  // then the orchestrator's stop
-	r.expect("worker: job done")
-	if code := r.wait(); code != 5 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("bg", append([]string{"5"}, itest.Helper("worker", "35000")...)...)})
+	r.Expect("left behind")
+	r.Expect("worker: SIGTERM, finishing job") // the drain's signal
+	r.Signal(syscall.SIGTERM)                  // then the orchestrator's stop
+	r.Expect("worker: job done")
+	if code := r.Wait(); code != 5 {
 		t.Errorf("exit %d, want the main child's 5", code)
 	}
-	if stderr := r.stderr(); strings.Contains(stderr, "sent SIGKILL") || !strings.Contains(stderr, "stop signal received while draining") {
+	if stderr := r.Stderr(); strings.Contains(stderr, "sent SIGKILL") || !strings.Contains(stderr, "stop signal received while draining") {
 		t.Errorf("the default bound was not lifted by the stop:\n%s", stderr)
 	}
 }
@@ -245,15 +246,15 @@ func TestStopDuringDrainLiftsDefaultBound(t *testing.T) {
 // stop signal to every process) and waits for its own children.
 func TestDrainWithoutProc(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("bg", append([]string{"0"}, helper("worker", "500")...)...), mount: true,
-		env: []string{"GINIT_TEST_NOPROC=1"}})
-	r.expect("left behind")
-	r.expect("worker: job done")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("bg", append([]string{"0"}, itest.Helper("worker", "500")...)...), Mount: true,
+		Env: []string{"GINIT_TEST_NOPROC=1"}})
+	r.Expect("left behind")
+	r.Expect("worker: job done")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	if !strings.Contains(r.stderr(), "cannot list processes") {
-		t.Errorf("no warning that /proc is missing:\n%s", r.stderr())
+	if !strings.Contains(r.Stderr(), "cannot list processes") {
+		t.Errorf("no warning that /proc is missing:\n%s", r.Stderr())
 	}
 }
 
@@ -264,13 +265,13 @@ func TestSubreaperKillsForkingDescendants(t *testing.T) {
 	t.Parallel()
 	mark := strconv.Itoa(4000 + int(time.Now().UnixNano()%1000))
 	app := "trap '' TERM; echo forking; while :; do sleep " + mark + " & sleep 0.01; done"
-	r := start(t, opts{args: []string{"-s", "--grace", "1s", "sh", "-c", app}, notNS: true})
-	r.expect("forking")
-	r.signal(syscall.SIGTERM)
-	if code := r.wait(); code != 137 {
+	r := itest.Start(t, itest.Opts{Args: []string{"-s", "--grace", "1s", "sh", "-c", app}, NotNS: true})
+	r.Expect("forking")
+	r.Signal(syscall.SIGTERM)
+	if code := r.Wait(); code != 137 {
 		t.Errorf("exit %d, want 137", code)
 	}
-	stderr := r.stderr()
+	stderr := r.Stderr()
 	if !strings.Contains(stderr, "every process has exited") || strings.Contains(stderr, "processes remain") {
 		t.Errorf("descendants survived the final SIGKILL:\n%s", stderr)
 	}

@@ -10,71 +10,85 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/ginit-dev/ginit/signals"
 	"golang.org/x/sys/unix"
+
+	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/signals"
 )
 
 // Drop-in cases beside the oracle: what tini survives or honours that a
 // command line cannot show.
 
-// dropinHelper runs the helpers of this file; ok is false for other names.
-func dropinHelper(name string, args []string) (code int, ok bool) {
-	switch name {
-	case "killinit": // send PID 1 every fault signal, by kill and by sigqueue; then record args
-		for _, s := range signals.Faults {
-			if err := syscall.Kill(1, s); err != nil {
-				fmt.Println("kill:", err)
-			}
-			if err := sigqueue(1, s); err != nil {
-				fmt.Println("sigqueue:", err)
-			}
+// killInit sends PID 1 every fault signal, by kill and by sigqueue; then
+// it records as args say.
+func killInit(args []string) int {
+	for _, s := range signals.Faults {
+		if err := syscall.Kill(1, s); err != nil {
+			fmt.Println("kill:", err)
 		}
-		fmt.Println("sent every fault signal")
-		return record(args), true
-	case "pdeathexec": // set our parent-death signal to SIGKILL, as unshare --kill-child does, then exec
-		runtime.LockOSThread() // the setting is per thread: exec from the same one
-		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0); err != nil {
-			fmt.Println("pdeathexec:", err)
-			return 1, true
+		if err := sigqueue(1, s); err != nil {
+			fmt.Println("sigqueue:", err)
 		}
-		return execOrFail(name, args), true
-	case "rawenv": // exec with GINIT_RAW_ENV's "|"-separated entries added as they are, duplicates and all
-		env := append(os.Environ(), strings.Split(os.Getenv("GINIT_RAW_ENV"), "|")...)
-		err := syscall.Exec(args[0], args, env) // exec.Cmd would drop duplicate keys
-		fmt.Fprintln(os.Stderr, "rawenv:", err)
-		return 1, true
-	case "ttyrecord": // print "got SIGNAME" for SIGTTIN, SIGTTOU and SIGWINCH; exit 7 on SIGWINCH
-		c := make(chan os.Signal, 8)
-		signal.Notify(c, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGWINCH)
-		fmt.Println("ready")
-		for s := range c {
-			fmt.Println("got", signals.Name(s.(syscall.Signal)))
-			if s == syscall.SIGWINCH {
-				return 7, true
-			}
-		}
-	case "nodac": // drop the capabilities that bypass file permissions, for good (exec included), then exec
-		for _, c := range []uintptr{unix.CAP_DAC_OVERRIDE, unix.CAP_DAC_READ_SEARCH} {
-			if err := unix.Prctl(unix.PR_CAPBSET_DROP, c, 0, 0, 0); err != nil {
-				fmt.Println("nodac:", err)
-				return 1, true
-			}
-		}
-		return execOrFail(name, args), true
-	case "subreaperexec": // make this process a child subreaper, then exec (the bit survives exec)
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-			fmt.Println("subreaperexec:", err)
-			return 1, true
-		}
-		return execOrFail(name, args), true
 	}
-	return 0, false
+	fmt.Println("sent every fault signal")
+	return itest.Record(args)
 }
 
-func execOrFail(name string, argv []string) int {
-	err := syscall.Exec(argv[0], argv, os.Environ())
-	fmt.Fprintln(os.Stderr, name+":", err)
+// pdeathExec sets our parent-death signal to SIGKILL, as unshare
+// --kill-child does, then execs args.
+func pdeathExec(args []string) int {
+	runtime.LockOSThread() // the setting is per thread: exec from the same one
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0); err != nil {
+		fmt.Println("pdeathexec:", err)
+		return 1
+	}
+	return itest.ExecOrFail("pdeathexec", args)
+}
+
+// rawEnv execs args with GINIT_RAW_ENV's "|"-separated entries added as
+// they are, duplicates and all.
+func rawEnv(args []string) int {
+	env := append(os.Environ(), strings.Split(os.Getenv("GINIT_RAW_ENV"), "|")...)
+	err := syscall.Exec(args[0], args, env) // exec.Cmd would drop duplicate keys
+	fmt.Fprintln(os.Stderr, "rawenv:", err)
 	return 1
+}
+
+// ttyRecord prints "got SIGNAME" for SIGTTIN, SIGTTOU and SIGWINCH; it
+// exits 7 on SIGWINCH.
+func ttyRecord([]string) int {
+	c := make(chan os.Signal, 8)
+	signal.Notify(c, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGWINCH)
+	fmt.Println("ready")
+	for s := range c {
+		fmt.Println("got", signals.Name(s.(syscall.Signal)))
+		if s == syscall.SIGWINCH {
+			return 7
+		}
+	}
+	return 0
+}
+
+// noDAC drops the capabilities that bypass file permissions, for good
+// (exec included), then execs args.
+func noDAC(args []string) int {
+	for _, c := range []uintptr{unix.CAP_DAC_OVERRIDE, unix.CAP_DAC_READ_SEARCH} {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, c, 0, 0, 0); err != nil {
+			fmt.Println("nodac:", err)
+			return 1
+		}
+	}
+	return itest.ExecOrFail("nodac", args)
+}
+
+// subreaperExec makes this process a child subreaper, then execs args (the
+// bit survives exec).
+func subreaperExec(args []string) int {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Println("subreaperexec:", err)
+		return 1
+	}
+	return itest.ExecOrFail("subreaperexec", args)
 }
 
 // sigqueue sends sig with si_code SI_QUEUE, as sigqueue(3) and util-linux's
@@ -99,27 +113,27 @@ func sigqueue(pid int, sig syscall.Signal) error {
 // tini the kernel drops them: its PID 1 leaves them at their default.)
 func TestFaultSignalsSentToPID1(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("killinit", "USR1", "7")})
-	r.expect("sent every fault signal")
-	line := r.expect("ready")
-	if strings.Contains(r.stdout(), "kill:") || strings.Contains(r.stdout(), "sigqueue:") {
-		t.Fatalf("could not send: %s", r.stdout())
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("killinit", "USR1", "7")})
+	r.Expect("sent every fault signal")
+	line := r.Expect("ready")
+	if strings.Contains(r.Stdout(), "kill:") || strings.Contains(r.Stdout(), "sigqueue:") {
+		t.Fatalf("could not send: %s", r.Stdout())
 	}
 	for _, s := range signals.Faults {
-		r.signal(s)
+		r.Signal(s)
 	}
-	r.signal(syscall.SIGUSR1)
-	r.expect("got SIGUSR1")
-	if code := r.wait(); code != 7 {
+	r.Signal(syscall.SIGUSR1)
+	r.Expect("got SIGUSR1")
+	if code := r.Wait(); code != 7 {
 		t.Errorf("exit %d, want 7, the app's (%s)", code, line)
 	}
 	for _, s := range signals.Faults {
-		if strings.Contains(r.stdout(), "got "+signals.Name(s)) {
+		if strings.Contains(r.Stdout(), "got "+signals.Name(s)) {
 			t.Errorf("%s was forwarded to the app", signals.Name(s))
 		}
 	}
-	if strings.Contains(r.stderr(), "goroutine") {
-		t.Errorf("ginit crashed:\n%s", r.stderr())
+	if strings.Contains(r.Stderr(), "goroutine") {
+		t.Errorf("ginit crashed:\n%s", r.Stderr())
 	}
 }
 
@@ -130,13 +144,13 @@ func TestFaultSignalsSentToPID1(t *testing.T) {
 // launcher's on the main thread, not set its own on another.
 func TestParentDeathSignalOverLaunchers(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"-s", "-p", "SIGUSR1", "--"}, helper("record", "USR1", "5")...),
-		via: "parent pdeathexec", notNS: true})
-	r.expect("ready")
-	r.signal(syscall.SIGKILL) // the parent
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-s", "-p", "SIGUSR1", "--"}, itest.Helper("record", "USR1", "5")...),
+		Via: "parent pdeathexec", NotNS: true})
+	r.Expect("ready")
+	r.Signal(syscall.SIGKILL) // the parent
 	// If ginit died of the launcher's SIGKILL, the app still holds stdout
-	// and never prints this: the wait then ends at patience.
-	r.expect("got SIGUSR1")
+	// and never prints this: the wait then ends at itest.Patience.
+	r.Expect("got SIGUSR1")
 }
 
 // A launcher made ginit's process a child subreaper before exec: ginit,
@@ -144,12 +158,12 @@ func TestParentDeathSignalOverLaunchers(t *testing.T) {
 // nor a subreaper.
 func TestSubreaperSetByLauncher(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("exit", "3"), notNS: true, via: "subreaperexec"})
-	if code := r.wait(); code != 3 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("exit", "3"), NotNS: true, Via: "subreaperexec"})
+	if code := r.Wait(); code != 3 {
 		t.Errorf("exit %d, want 3", code)
 	}
-	if strings.Contains(r.stderr(), "not PID 1") {
-		t.Errorf("warned although a subreaper: %s", r.stderr())
+	if strings.Contains(r.Stderr(), "not PID 1") {
+		t.Errorf("warned although a subreaper: %s", r.Stderr())
 	}
 }
 
@@ -158,17 +172,17 @@ func TestSubreaperSetByLauncher(t *testing.T) {
 // SIGWINCH, sent after them, is forwarded and ends the app.
 func TestTerminalStopSignalsNotForwarded(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("ttyrecord")})
-	r.expect("ready")
-	r.signal(syscall.SIGTTIN)
-	r.signal(syscall.SIGTTOU)
-	r.signal(syscall.SIGWINCH)
-	r.expect("got SIGWINCH")
-	if code := r.wait(); code != 7 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("ttyrecord")})
+	r.Expect("ready")
+	r.Signal(syscall.SIGTTIN)
+	r.Signal(syscall.SIGTTOU)
+	r.Signal(syscall.SIGWINCH)
+	r.Expect("got SIGWINCH")
+	if code := r.Wait(); code != 7 {
 		t.Errorf("exit %d, want 7", code)
 	}
-	if strings.Contains(r.stdout(), "got SIGTT") {
-		t.Errorf("forwarded to the app:\n%s", r.stdout())
+	if strings.Contains(r.Stdout(), "got SIGTT") {
+		t.Errorf("forwarded to the app:\n%s", r.Stdout())
 	}
 }
 
@@ -176,11 +190,11 @@ func TestTerminalStopSignalsNotForwarded(t *testing.T) {
 // errors only), and ginit says so once, whatever the level.
 func TestTiniVerbosityGarbage(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("exit", "4"), env: []string{"TINI_VERBOSITY=loud"}})
-	if code := r.wait(); code != 4 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("exit", "4"), Env: []string{"TINI_VERBOSITY=loud"}})
+	if code := r.Wait(); code != 4 {
 		t.Errorf("exit %d, want 4, the app's", code)
 	}
-	if !strings.Contains(r.stderr(), `TINI_VERBOSITY="loud"`) || strings.Count(r.stderr(), "\n") != 1 {
-		t.Errorf("want one warning line naming TINI_VERBOSITY, got %q", r.stderr())
+	if !strings.Contains(r.Stderr(), `TINI_VERBOSITY="loud"`) || strings.Count(r.Stderr(), "\n") != 1 {
+		t.Errorf("want one warning line naming TINI_VERBOSITY, got %q", r.Stderr())
 	}
 }

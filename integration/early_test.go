@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // earlyTries spreads SIGTERMs over the first earlySpan after execve.
@@ -61,18 +63,18 @@ func TestHeavyEarlySignals(t *testing.T) {
 // happened to o.
 func earlyTry(t *testing.T, init string, d time.Duration, o *earlyOutcome) {
 	t.Helper()
-	r := start(t, opts{init: init, args: append([]string{"--"}, helper("worker", "0")...)})
+	r := itest.Start(t, itest.Opts{Init: init, Args: append([]string{"--"}, itest.Helper("worker", "0")...)})
 	for t0 := time.Now(); time.Since(t0) < d; {
 		// Spin: a timer's wake-up is coarser than the span measured.
 	}
-	r.cmd.Process.Signal(syscall.SIGTERM)
+	r.Cmd.Process.Signal(syscall.SIGTERM)
 	// A lost signal leaves the worker running and ready, and nothing more
 	// comes: once it is ready, a delivered SIGTERM ends it in milliseconds,
 	// so two seconds of nothing mean lost (a slow delivery taken for lost
 	// changes only the log's count).
 	ready := make(chan struct{})
 	go func() {
-		for l := range r.lines {
+		for l := range r.Lines {
 			if strings.Contains(l, "worker ready") {
 				close(ready)
 				break
@@ -80,24 +82,24 @@ func earlyTry(t *testing.T, init string, d time.Duration, o *earlyOutcome) {
 		}
 	}()
 	select {
-	case <-r.done:
+	case <-r.Done():
 	case <-ready:
 		select {
-		case <-r.done:
+		case <-r.Done():
 		case <-time.After(2 * time.Second):
 			o.lost++
-			r.cmd.Process.Signal(syscall.SIGTERM)
-			<-r.done
+			r.Cmd.Process.Signal(syscall.SIGTERM)
+			<-r.Done()
 			return
 		}
-	case <-time.After(patience):
-		t.Fatalf("PID 1 neither exited nor started the program after %v", patience)
+	case <-time.After(itest.Patience):
+		t.Fatalf("PID 1 neither exited nor started the program after %v", itest.Patience)
 	}
-	code := r.code
+	code := r.Code()
 	switch {
 	case code == 2:
 		o.died++
-	case strings.Contains(r.stderr(), "before the program started"):
+	case strings.Contains(r.Stderr(), "before the program started"):
 		o.early++
 	default:
 		o.handled++

@@ -11,37 +11,18 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
-// hostileHelper runs the helpers of hostile_test.go; ok is false for other names.
-func hostileHelper(name string, args []string) (code int, ok bool) {
-	switch name {
-	case "nofile": // nofile N ARGV...: hard and soft RLIMIT_NOFILE N, then become argv
-		n, _ := strconv.ParseUint(args[0], 10, 64)
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
-			fmt.Fprintln(os.Stderr, "nofile:", err)
-			return 1, true
-		}
-		return execOrFail(name, args[1:]), true
-	case "seccomp": // seccomp CALLS ERRNO ARGV...: refuse the pidfd calls named, then become argv
-		return seccompExec(args[0], args[1], args[2:]), true
-	case "termwaiters": // termwaiters N MS: leave N children that finish MS after SIGTERM; exit 0 on SIGTERM
-		return termWaiters(atoiOr(args, 0, 10), atoiOr(args, 1, 1000)), true
-	case "leavegroup": // leavegroup ARGV...: move to another process group, then record as argv says
-		return leaveGroup(args), true
-	case "oommaster": // oommaster HOGARGV...: see oomMaster
-		return oomMaster(args), true
+// noFile sets hard and soft RLIMIT_NOFILE to args[0], then execs the rest.
+func noFile(args []string) int {
+	n, _ := strconv.ParseUint(args[0], 10, 64)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+		fmt.Fprintln(os.Stderr, "nofile:", err)
+		return 1
 	}
-	return 0, false
-}
-
-func atoiOr(args []string, i, def int) int {
-	if i < len(args) {
-		if n, err := strconv.Atoi(args[i]); err == nil {
-			return n
-		}
-	}
-	return def
+	return itest.ExecOrFail("nofile", args[1:])
 }
 
 // seccompExec installs a filter that makes the pidfd calls named in calls
@@ -77,7 +58,7 @@ func seccompExec(calls, errno string, argv []string) int {
 		fmt.Fprintln(os.Stderr, "seccomp:", errno)
 		return 1
 	}
-	return execOrFail("seccomp", argv)
+	return itest.ExecOrFail("seccomp", argv)
 }
 
 // termWaiters forks n children that wait for SIGTERM, then take ms to
@@ -136,7 +117,7 @@ func leaveGroup(args []string) int {
 		fmt.Println("leavegroup:", err)
 		return 1
 	}
-	return record(args)
+	return itest.Record(args)
 }
 
 // oomMaster is a worker pool's master: it runs hogArgv as its own child and

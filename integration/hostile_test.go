@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // The reader of ginit's stderr has gone: ginit's own failed writes must
@@ -27,17 +29,17 @@ func TestStderrReaderGone(t *testing.T) {
 	pr.Close()
 	defer pw.Close()
 	report := filepath.Join(t.TempDir(), "report")
-	r := start(t, opts{args: append([]string{"-vvv", "--report-file", report}, helper("worker", "3000")...), stderr: pw})
-	r.expect("worker ready")
-	r.signal(syscall.SIGTERM)
-	r.expect("finishing job")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-vvv", "--report-file", report}, itest.Helper("worker", "3000")...), Stderr: pw})
+	r.Expect("worker ready")
+	r.Signal(syscall.SIGTERM)
+	r.Expect("finishing job")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d, want the worker's 0 (a SIGPIPE forwarded to it gives 141)", code)
 	}
-	if !strings.Contains(r.stdout(), "worker: job done") {
-		t.Errorf("the job did not finish:\n%s", r.stdout())
+	if !strings.Contains(r.Stdout(), "worker: job done") {
+		t.Errorf("the job did not finish:\n%s", r.Stdout())
 	}
-	if cpu := r.cmd.ProcessState.UserTime() + r.cmd.ProcessState.SystemTime(); cpu > time.Second {
+	if cpu := r.Cmd.ProcessState.UserTime() + r.Cmd.ProcessState.SystemTime(); cpu > time.Second {
 		t.Errorf("ginit used %v of CPU in a 3 s job: it spins on its broken stderr", cpu)
 	}
 	b, _ := os.ReadFile(report)
@@ -56,18 +58,18 @@ func TestStderrReaderGoneForwarding(t *testing.T) {
 	}
 	pr.Close()
 	defer pw.Close()
-	r := start(t, opts{args: append([]string{"-v"}, helper("record", "SIGUSR2", "5")...), stderr: pw})
-	r.expect("ready")
-	r.signal(syscall.SIGWINCH)
-	r.expect("got SIGWINCH")
-	r.signal(syscall.SIGUSR2)
-	if code := r.wait(); code != 5 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-v"}, itest.Helper("record", "SIGUSR2", "5")...), Stderr: pw})
+	r.Expect("ready")
+	r.Signal(syscall.SIGWINCH)
+	r.Expect("got SIGWINCH")
+	r.Signal(syscall.SIGUSR2)
+	if code := r.Wait(); code != 5 {
 		t.Errorf("exit %d, want 5", code)
 	}
-	if strings.Contains(r.stdout(), "SIGPIPE") {
-		t.Errorf("the app was sent ginit's own SIGPIPE:\n%s", r.stdout())
+	if strings.Contains(r.Stdout(), "SIGPIPE") {
+		t.Errorf("the app was sent ginit's own SIGPIPE:\n%s", r.Stdout())
 	}
-	if cpu := r.cmd.ProcessState.UserTime() + r.cmd.ProcessState.SystemTime(); cpu > time.Second {
+	if cpu := r.Cmd.ProcessState.UserTime() + r.Cmd.ProcessState.SystemTime(); cpu > time.Second {
 		t.Errorf("ginit used %v of CPU: a forwarding loop", cpu)
 	}
 }
@@ -92,11 +94,11 @@ func TestStderrNeverRead(t *testing.T) {
 	}
 	syscall.SetNonblock(fd, false)
 	report := filepath.Join(t.TempDir(), "report")
-	r := start(t, opts{args: append([]string{"-vvv", "--report-file", report}, helper("worker", "200")...), stderr: pw})
-	r.expect("worker ready")
-	r.signal(syscall.SIGTERM)
-	r.expect("worker: job done")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-vvv", "--report-file", report}, itest.Helper("worker", "200")...), Stderr: pw})
+	r.Expect("worker ready")
+	r.Signal(syscall.SIGTERM)
+	r.Expect("worker: job done")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d, want the worker's 0", code)
 	}
 	b, _ := os.ReadFile(report)
@@ -112,12 +114,12 @@ func TestReportFileFIFO(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skipf("SKIP: cannot make a FIFO: %v", err)
 	}
-	r := start(t, opts{args: append([]string{"--report-file", fifo}, helper("exit", "3")...)})
-	if code := r.wait(); code != 3 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--report-file", fifo}, itest.Helper("exit", "3")...)})
+	if code := r.Wait(); code != 3 {
 		t.Errorf("exit %d, want 3", code)
 	}
-	if !strings.Contains(r.stderr(), "a FIFO with no reader") {
-		t.Errorf("no warning about the FIFO:\n%s", r.stderr())
+	if !strings.Contains(r.Stderr(), "a FIFO with no reader") {
+		t.Errorf("no warning about the FIFO:\n%s", r.Stderr())
 	}
 }
 
@@ -137,24 +139,24 @@ func TestReportFileSymlink(t *testing.T) {
 	if err := os.Lchown(link, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	r := start(t, opts{args: append([]string{"--report-file", link}, helper("exit", "3")...)})
-	if code := r.wait(); code != 3 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--report-file", link}, itest.Helper("exit", "3")...)})
+	if code := r.Wait(); code != 3 {
 		t.Errorf("exit %d, want 3", code)
 	}
 	if b, _ := os.ReadFile(target); string(b) != "precious\n" {
 		t.Errorf("ginit wrote through a symlink owned by nobody: %q", b)
 	}
-	if !strings.Contains(r.stderr(), "a symlink, not followed") {
-		t.Errorf("no warning about the symlink:\n%s", r.stderr())
+	if !strings.Contains(r.Stderr(), "a symlink, not followed") {
+		t.Errorf("no warning about the symlink:\n%s", r.Stderr())
 	}
 
 	safe := t.TempDir() // root's, 0700
 	own := filepath.Join(safe, "report")
 	os.Symlink(target, own)
-	r = start(t, opts{args: append([]string{"--report-file", own}, helper("exit", "3")...)})
-	r.wait()
+	r = itest.Start(t, itest.Opts{Args: append([]string{"--report-file", own}, itest.Helper("exit", "3")...)})
+	r.Wait()
 	if b, _ := os.ReadFile(target); !strings.Contains(string(b), "exit code 3") {
-		t.Errorf("ginit did not follow root's own symlink in root's directory: %q\n%s", b, r.stderr())
+		t.Errorf("ginit did not follow root's own symlink in root's directory: %q\n%s", b, r.Stderr())
 	}
 }
 
@@ -164,14 +166,14 @@ func TestReportFileSymlink(t *testing.T) {
 func TestDescriptorLimit(t *testing.T) {
 	t.Parallel()
 	const n = 300
-	r := start(t, opts{mount: true, via: "nofile:64", args: append([]string{"--grace", "30s"},
-		helper("termwaiters", "300", "1000")...)})
-	r.expect("termwaiters ready")
-	r.signal(syscall.SIGTERM)
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Mount: true, Via: "nofile:64", Args: append([]string{"--grace", "30s"},
+		itest.Helper("termwaiters", "300", "1000")...)})
+	r.Expect("termwaiters ready")
+	r.Signal(syscall.SIGTERM)
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
-	stderr := r.stderr()
+	stderr := r.Stderr()
 	if !strings.Contains(stderr, "descriptor limit reached") {
 		t.Errorf("the log does not say the descriptor limit was reached")
 	}
@@ -198,20 +200,20 @@ func TestSeccompRefusesPidfds(t *testing.T) {
 	} {
 		t.Run(tc.calls+"/"+tc.errno, func(t *testing.T) {
 			t.Parallel()
-			r := start(t, opts{mount: true, via: "seccomp:" + tc.calls + ":" + tc.errno,
-				args: helper("bg", "0", self, "helper:worker", "2000")})
-			r.expect("left behind")
-			if code := r.wait(); code != 0 {
+			r := itest.Start(t, itest.Opts{Mount: true, Via: "seccomp:" + tc.calls + ":" + tc.errno,
+				Args: itest.Helper("bg", "0", itest.Self, "helper:worker", "2000")})
+			r.Expect("left behind")
+			if code := r.Wait(); code != 0 {
 				t.Errorf("exit %d, want 0", code)
 			}
-			if !strings.Contains(r.stdout(), "worker: job done") {
-				t.Errorf("the worker did not get SIGTERM and finish:\n%s", r.stdout())
+			if !strings.Contains(r.Stdout(), "worker: job done") {
+				t.Errorf("the worker did not get SIGTERM and finish:\n%s", r.Stdout())
 			}
-			if want := `handles="pid and start time (` + tc.mode + `)"`; !strings.Contains(r.stderr(), want) {
-				t.Errorf("the drain line does not say %s:\n%s", want, r.stderr())
+			if want := `handles="pid and start time (` + tc.mode + `)"`; !strings.Contains(r.Stderr(), want) {
+				t.Errorf("the drain line does not say %s:\n%s", want, r.Stderr())
 			}
-			if strings.Contains(r.stderr(), "sent SIGKILL") {
-				t.Errorf("a SIGKILL:\n%s", r.stderr())
+			if strings.Contains(r.Stderr(), "sent SIGKILL") {
+				t.Errorf("a SIGKILL:\n%s", r.Stderr())
 			}
 		})
 	}
@@ -222,20 +224,20 @@ func TestSeccompRefusesPidfds(t *testing.T) {
 // ginit.
 func TestSeccompKillNotPID1(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{notNS: true, via: "seccomp:send:EPERM",
-		args: append([]string{"-s", "--grace", "1s"}, helper("bg", "0", self, "helper:ignoreterm")...)})
-	line := r.expect("left behind pid=")
+	r := itest.Start(t, itest.Opts{NotNS: true, Via: "seccomp:send:EPERM",
+		Args: append([]string{"-s", "--grace", "1s"}, itest.Helper("bg", "0", itest.Self, "helper:ignoreterm")...)})
+	line := r.Expect("left behind pid=")
 	var pid int
 	if _, err := fmt.Sscanf(line[strings.Index(line, "pid=")+4:], "%d", &pid); err != nil {
 		t.Fatalf("%q: %v", line, err)
 	}
-	r.signal(syscall.SIGTERM)
-	if code := r.wait(); code != 137 {
+	r.Signal(syscall.SIGTERM)
+	if code := r.Wait(); code != 137 {
 		t.Errorf("exit %d, want 137 (ginit's deadline killed work)", code)
 	}
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !strings.Contains(string(b), ") Z ") {
 		syscall.Kill(pid, syscall.SIGKILL)
-		t.Errorf("the orphan %d outlived ginit: %s\n%s", pid, b, r.stderr())
+		t.Errorf("the orphan %d outlived ginit: %s\n%s", pid, b, r.Stderr())
 	}
 }
 
@@ -243,14 +245,14 @@ func TestSeccompKillNotPID1(t *testing.T) {
 // reaches nobody (ESRCH), so the child itself gets it, and the log says so.
 func TestGroupLeftByChild(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{mount: true, args: append([]string{"-g"}, helper("leavegroup", "SIGTERM", "7")...)})
-	r.expect("ready")
-	r.signal(syscall.SIGTERM)
-	if code := r.wait(); code != 7 {
-		t.Errorf("exit %d, want 7: the child never got SIGTERM\n%s", code, r.stderr())
+	r := itest.Start(t, itest.Opts{Mount: true, Args: append([]string{"-g"}, itest.Helper("leavegroup", "SIGTERM", "7")...)})
+	r.Expect("ready")
+	r.Signal(syscall.SIGTERM)
+	if code := r.Wait(); code != 7 {
+		t.Errorf("exit %d, want 7: the child never got SIGTERM\n%s", code, r.Stderr())
 	}
-	if !strings.Contains(r.stderr(), `to="child (its process group is empty)"`) {
-		t.Errorf("the log does not say where the signal went:\n%s", r.stderr())
+	if !strings.Contains(r.Stderr(), `to="child (its process group is empty)"`) {
+		t.Errorf("the log does not say where the signal went:\n%s", r.Stderr())
 	}
 }
 
@@ -260,13 +262,13 @@ func TestGroupLeftByChild(t *testing.T) {
 func TestStaleOOMNotBlamed(t *testing.T) {
 	t.Parallel()
 	dir := memoryCgroup(t)
-	r := start(t, opts{mount: true, via: "incgroup:" + dir, args: helper("oommaster", self, "helper:hog")})
-	r.expect("oommaster: hog ended: signal: killed")
-	r.expect("the orphan is reaped")
-	if code := r.wait(); code != 137 {
+	r := itest.Start(t, itest.Opts{Mount: true, Via: "incgroup:" + dir, Args: itest.Helper("oommaster", itest.Self, "helper:hog")})
+	r.Expect("oommaster: hog ended: signal: killed")
+	r.Expect("the orphan is reaped")
+	if code := r.Wait(); code != 137 {
 		t.Errorf("exit %d, want 137", code)
 	}
-	if strings.Contains(r.stderr(), "out of memory") {
-		t.Errorf("a stale OOM kill was blamed on the main child's SIGKILL:\n%s", r.stderr())
+	if strings.Contains(r.Stderr(), "out of memory") {
+		t.Errorf("a stale OOM kill was blamed on the main child's SIGKILL:\n%s", r.Stderr())
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // The stop signal after -r goes to a main child that ignores it: bash
@@ -13,7 +15,7 @@ import (
 // once, not when the orchestrator's SIGKILL ends it all.
 func TestStopSignalIgnoredByWrapper(t *testing.T) {
 	t.Parallel()
-	app := strings.Join(helper("record", "QUIT", "0"), " ")
+	app := strings.Join(itest.Helper("record", "QUIT", "0"), " ")
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -26,17 +28,17 @@ func TestStopSignalIgnoredByWrapper(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := start(t, opts{args: tc.args, mount: true})
-			r.expect("ready pid=")
-			r.signal(syscall.SIGTERM)
-			r.expect("got SIGQUIT")
-			if code := r.wait(); code != 0 {
+			r := itest.Start(t, itest.Opts{Args: tc.args, Mount: true})
+			r.Expect("ready pid=")
+			r.Signal(syscall.SIGTERM)
+			r.Expect("got SIGQUIT")
+			if code := r.Wait(); code != 0 {
 				t.Errorf("exit %d, want 0 (the shell's, after the app stopped)", code)
 			}
-			if n := strings.Count(r.stdout(), "got SIGQUIT"); n != 1 {
-				t.Errorf("the app got SIGQUIT %d times, want once:\n%s", n, r.stdout())
+			if n := strings.Count(r.Stdout(), "got SIGQUIT"); n != 1 {
+				t.Errorf("the app got SIGQUIT %d times, want once:\n%s", n, r.Stdout())
 			}
-			stderr := r.stderr()
+			stderr := r.Stderr()
 			said := strings.Contains(stderr, "the main child ignores SIGQUIT; delivered it to the processes below it")
 			if said == tc.group {
 				t.Errorf("the line on the ignored signal shown: %v, want %v (with -g the group has it):\n%s", said, !tc.group, stderr)
@@ -44,7 +46,7 @@ func TestStopSignalIgnoredByWrapper(t *testing.T) {
 			if !tc.group && !strings.Contains(stderr, "sent_to=") {
 				t.Errorf("the line does not name who got the signal:\n%s", stderr)
 			}
-			if strings.Contains(stderr, wrapperWarning) {
+			if strings.Contains(stderr, itest.WrapperWarning) {
 				t.Errorf("a wrapper warning, although the app had the signal:\n%s", stderr)
 			}
 		})
@@ -60,17 +62,17 @@ func TestStopSignalBlockedByInit(t *testing.T) {
 	if err != nil {
 		t.Skip("SKIP: no tini-static (Debian's tini; `make deps` installs it)")
 	}
-	r := start(t, opts{args: append([]string{"--", tini, "--"}, helper("record", "TERM", "0")...), mount: true})
-	r.expect("ready pid=")
-	r.signal(syscall.SIGTERM)
-	r.expect("got SIGTERM")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--", tini, "--"}, itest.Helper("record", "TERM", "0")...), Mount: true})
+	r.Expect("ready pid=")
+	r.Signal(syscall.SIGTERM)
+	r.Expect("got SIGTERM")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
-	if n := strings.Count(r.stdout(), "got SIGTERM"); n != 1 {
-		t.Errorf("the app got SIGTERM %d times, want once:\n%s", n, r.stdout())
+	if n := strings.Count(r.Stdout(), "got SIGTERM"); n != 1 {
+		t.Errorf("the app got SIGTERM %d times, want once:\n%s", n, r.Stdout())
 	}
-	if strings.Contains(r.stderr(), "the main child ignores") {
-		t.Errorf("a blocked signal taken for an ignored one:\n%s", r.stderr())
+	if strings.Contains(r.Stderr(), "the main child ignores") {
+		t.Errorf("a blocked signal taken for an ignored one:\n%s", r.Stderr())
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // jsonEvents mirrors the README's table of JSON events: every key each
@@ -117,7 +119,7 @@ func checkProcList(t *testing.T, k string, v any, line string) {
 // between them print most events, at the most verbose level.
 func TestJSONEventsDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join(rootDir, "doc", "shutdown.md"))
+	readme, err := os.ReadFile(filepath.Join(itest.RootDir, "doc", "shutdown.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,29 +143,29 @@ func TestJSONEventsDocumented(t *testing.T) {
 	seen := map[string]bool{}
 	// A delayed stop of a wrapper, a repeat, a dropped signal, a drain, an
 	// unwritable report.
-	r := start(t, opts{args: append(append(json, "--stop-delay", "0.2s", "--grace", "1h", "-r", "HUP:0",
+	r := itest.Start(t, itest.Opts{Args: append(append(json, "--stop-delay", "0.2s", "--grace", "1h", "-r", "HUP:0",
 		"--report-file", "/nonexistent/report"), wrapper("100")...)})
-	r.expect("worker ready")
-	r.signal(syscall.SIGTERM)
-	r.expectErr(`"event":"delay"`)
-	r.signal(syscall.SIGHUP)
-	r.signal(syscall.SIGTERM)
-	r.wait()
-	checkJSONLines(t, r.stderr(), seen)
+	r.Expect("worker ready")
+	r.Signal(syscall.SIGTERM)
+	r.ExpectErr(`"event":"delay"`)
+	r.Signal(syscall.SIGHUP)
+	r.Signal(syscall.SIGTERM)
+	r.Wait()
+	checkJSONLines(t, r.Stderr(), seen)
 	// A forwarded signal, a deadline kill.
-	r = start(t, opts{args: append(append(json, "--grace", "1s"), helper("ignoreterm")...)})
-	r.expect("ready")
-	r.signal(syscall.SIGUSR1)
-	r.signal(syscall.SIGTERM)
-	r.wait()
-	checkJSONLines(t, r.stderr(), seen)
+	r = itest.Start(t, itest.Opts{Args: append(append(json, "--grace", "1s"), itest.Helper("ignoreterm")...)})
+	r.Expect("ready")
+	r.Signal(syscall.SIGUSR1)
+	r.Signal(syscall.SIGTERM)
+	r.Wait()
+	checkJSONLines(t, r.Stderr(), seen)
 	// Zombies; a program that cannot start.
-	r = start(t, opts{args: append(append(json, "-w"), helper("orphans", "3", "1")...)})
-	r.wait()
-	checkJSONLines(t, r.stderr(), seen)
-	r = start(t, opts{args: append(json, "/no/such/program")})
-	r.wait()
-	checkJSONLines(t, r.stderr(), seen)
+	r = itest.Start(t, itest.Opts{Args: append(append(json, "-w"), itest.Helper("orphans", "3", "1")...)})
+	r.Wait()
+	checkJSONLines(t, r.Stderr(), seen)
+	r = itest.Start(t, itest.Opts{Args: append(json, "/no/such/program")})
+	r.Wait()
+	checkJSONLines(t, r.Stderr(), seen)
 	for _, e := range []string{"start", "setup", "stop", "delay", "repeat", "forward", "drop", "child-exit",
 		"wrapper", "drain", "drained", "kill", "zombie", "exit", "report", "exec"} {
 		if !seen[e] {

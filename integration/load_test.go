@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // vmKB reads a VmRSS-style field (kB) of a process's status.
@@ -34,29 +36,29 @@ func TestHeavyOrphanStorm(t *testing.T) {
 	}
 	t.Parallel()
 	const n = 20000
-	r := start(t, opts{args: append([]string{"-w"}, helper("orphans", strconv.Itoa(n), "1")...)})
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-w"}, itest.Helper("orphans", strconv.Itoa(n), "1")...)})
 	// The sampler owns peak and hands it over once ginit has exited.
 	peakc := make(chan int)
 	go func() {
 		peak := 0
 		for {
 			select {
-			case <-r.done:
+			case <-r.Done():
 				peakc <- peak
 				return
 			case <-time.After(10 * time.Millisecond):
-				if kb := vmKB(r.cmd.Process.Pid, "VmHWM"); kb > peak {
+				if kb := vmKB(r.Cmd.Process.Pid, "VmHWM"); kb > peak {
 					peak = kb
 				}
 			}
 		}
 	}()
-	code := r.wait()
+	code := r.Wait()
 	peak := <-peakc
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	if got := strings.Count(r.stderr(), "reaped zombie"); got != n {
+	if got := strings.Count(r.Stderr(), "reaped zombie"); got != n {
 		t.Errorf("reaped %d zombies, want %d", got, n)
 	}
 	// Generous: ginit idles at a few MiB; a leak per orphan would show here.
@@ -70,15 +72,15 @@ func TestHeavyOrphanStorm(t *testing.T) {
 // signal still gets through.
 func TestHeavySignalBurst(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("record", "TERM", "0")})
-	r.expect("ready")
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("record", "TERM", "0")})
+	r.Expect("ready")
 	burst := []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP, syscall.SIGWINCH, syscall.SIGALRM, 40}
 	for i := 0; i < 3000; i++ {
-		r.signal(burst[i%len(burst)])
+		r.Signal(burst[i%len(burst)])
 	}
-	r.signal(syscall.SIGTERM)
-	r.expect("got SIGTERM")
-	if code := r.wait(); code != 0 {
+	r.Signal(syscall.SIGTERM)
+	r.Expect("got SIGTERM")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
 }
@@ -99,7 +101,7 @@ func TestHeavyExitCodeUnderChurn(t *testing.T) {
 			defer wg.Done()
 			for i := w; i < rounds; i += 2 {
 				code := rand.IntN(256)
-				r := start(t, opts{args: helper("churn", strconv.Itoa(code))})
+				r := itest.Start(t, itest.Opts{Args: itest.Helper("churn", strconv.Itoa(code))})
 				stop := make(chan struct{})
 				go func() { // signals churn while the child runs and exits
 					for {
@@ -108,15 +110,15 @@ func TestHeavyExitCodeUnderChurn(t *testing.T) {
 							return
 						default:
 							// WINCH: ignored by default, so a child that has not set up yet survives it.
-							r.cmd.Process.Signal(syscall.SIGWINCH)
+							r.Cmd.Process.Signal(syscall.SIGWINCH)
 							time.Sleep(200 * time.Microsecond)
 						}
 					}
 				}()
-				got := r.wait()
+				got := r.Wait()
 				close(stop)
 				if got != code {
-					errs <- fmt.Sprintf("round %d: exit %d, want the main child's %d\n%s", i, got, code, r.stderr())
+					errs <- fmt.Sprintf("round %d: exit %d, want the main child's %d\n%s", i, got, code, r.Stderr())
 				}
 			}
 		}()

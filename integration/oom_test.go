@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // inCgroup moves this process into the cgroup at dir, then becomes argv:
@@ -94,25 +96,25 @@ func memoryCgroup(t *testing.T) string {
 func TestOOMKillReported(t *testing.T) {
 	t.Parallel()
 	dir := memoryCgroup(t)
-	hog := strings.Join(helper("hog"), " ")
+	hog := strings.Join(itest.Helper("hog"), " ")
 	for _, tc := range []struct {
 		name string
 		argv []string
 		code int
 		want string // in the exit line's status and the report
 	}{
-		{"main child", helper("hog"), 137, "killed by SIGKILL (out of memory)"},
+		{"main child", itest.Helper("hog"), 137, "killed by SIGKILL (out of memory)"},
 		{"behind a shell", []string{"sh", "-c", hog + "; exit 137"}, 137, "exited 137 (after an out-of-memory kill)"},
 		{"not OOM", []string{"sh", "-c", "echo hog ready; kill -9 $$"}, 137, ""},
 	} {
 		report := filepath.Join(t.TempDir(), "report")
-		args := append([]string{"helper:incgroup", dir, ginit, "--report-file", report}, tc.argv...)
-		r := start(t, opts{init: self, args: args})
-		r.expect("hog ready")
-		if code := r.wait(); code != tc.code {
-			t.Fatalf("%s: exit %d, want %d:\n%s\n%s", tc.name, code, tc.code, r.stdout(), r.stderr())
+		args := append([]string{"helper:incgroup", dir, itest.Ginit, "--report-file", report}, tc.argv...)
+		r := itest.Start(t, itest.Opts{Init: itest.Self, Args: args})
+		r.Expect("hog ready")
+		if code := r.Wait(); code != tc.code {
+			t.Fatalf("%s: exit %d, want %d:\n%s\n%s", tc.name, code, tc.code, r.Stdout(), r.Stderr())
 		}
-		stderr := r.stderr()
+		stderr := r.Stderr()
 		text, err := os.ReadFile(report)
 		if err != nil {
 			t.Fatalf("%s: no report file: %v", tc.name, err)
@@ -137,15 +139,15 @@ func TestOOMKillReported(t *testing.T) {
 func TestOOMKillOfOrphan(t *testing.T) {
 	t.Parallel()
 	dir := memoryCgroup(t)
-	hog := strings.Join(helper("hog"), " ")
-	r := start(t, opts{init: self, args: []string{"helper:incgroup", dir, ginit, "sh", "-c", "(" + hog + " &); sleep 1000"}})
-	r.expect("hog ready")
-	r.expectErr("process killed by the kernel's OOM killer")
-	r.signal(syscall.SIGTERM)
-	if code := r.wait(); code != 143 {
+	hog := strings.Join(itest.Helper("hog"), " ")
+	r := itest.Start(t, itest.Opts{Init: itest.Self, Args: []string{"helper:incgroup", dir, itest.Ginit, "sh", "-c", "(" + hog + " &); sleep 1000"}})
+	r.Expect("hog ready")
+	r.ExpectErr("process killed by the kernel's OOM killer")
+	r.Signal(syscall.SIGTERM)
+	if code := r.Wait(); code != 143 {
 		t.Errorf("exit %d, want 143", code)
 	}
-	stderr := r.stderr()
+	stderr := r.Stderr()
 	if !strings.Contains(stderr, `status="killed by SIGKILL (out of memory)"`) ||
 		!regexp.MustCompile(`ginit exiting code=143 status="killed by SIGTERM" oom_killed=\d+\(`).MatchString(stderr) {
 		t.Errorf("the OOM kill of the orphan is not reported:\n%s", stderr)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // Behind another init (docker run --init, ECS initProcessEnabled), ginit is
@@ -26,17 +28,17 @@ func TestBehindTini(t *testing.T) {
 	}{{"default", nil, true}, {"GINIT_SUBREAPER=0", []string{"GINIT_SUBREAPER=0"}, false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := start(t, opts{init: tini, args: append([]string{"--", ginit}, wrapper("1500")...), env: tc.env})
-			r.expect("worker ready")
-			r.signal(syscall.SIGTERM)
-			r.wait()
-			done := strings.Contains(r.stdout(), "worker: job done")
+			r := itest.Start(t, itest.Opts{Init: tini, Args: append([]string{"--", itest.Ginit}, wrapper("1500")...), Env: tc.env})
+			r.Expect("worker ready")
+			r.Signal(syscall.SIGTERM)
+			r.Wait()
+			done := strings.Contains(r.Stdout(), "worker: job done")
 			if done != tc.kept {
-				t.Errorf("job finished: %v, want %v\nstdout:\n%s\nstderr:\n%s", done, tc.kept, r.stdout(), r.stderr())
+				t.Errorf("job finished: %v, want %v\nstdout:\n%s\nstderr:\n%s", done, tc.kept, r.Stdout(), r.Stderr())
 			}
-			warned := strings.Contains(r.stderr(), "not PID 1 and not a child subreaper")
+			warned := strings.Contains(r.Stderr(), "not PID 1 and not a child subreaper")
 			if warned == tc.kept {
-				t.Errorf("subreaper warning shown: %v, want %v:\n%s", warned, !tc.kept, r.stderr())
+				t.Errorf("subreaper warning shown: %v, want %v:\n%s", warned, !tc.kept, r.Stderr())
 			}
 		})
 	}
@@ -49,7 +51,7 @@ func named(name string) int {
 		fmt.Println("named:", err)
 		return 1
 	}
-	return worker(10)
+	return itest.Worker(10)
 }
 
 // A process names itself: its name must not fake a list entry in a text
@@ -58,11 +60,11 @@ func TestHostileProcessNames(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"x),99(evil", "a\rb=c d", "\x1b[2Jx,y"} {
 		for _, format := range []string{"text", "json"} {
-			r := start(t, opts{args: append([]string{"--log-format", format}, helper("bg", append([]string{"0"}, helper("named", name)...)...)...)})
-			r.expect("left behind")
-			r.wait()
-			stderr := r.stderr()
-			if !strings.Contains(r.stdout(), "worker: job done") {
+			r := itest.Start(t, itest.Opts{Args: append([]string{"--log-format", format}, itest.Helper("bg", append([]string{"0"}, itest.Helper("named", name)...)...)...)})
+			r.Expect("left behind")
+			r.Wait()
+			stderr := r.Stderr()
+			if !strings.Contains(r.Stdout(), "worker: job done") {
 				t.Fatalf("%q: the worker was not drained:\n%s", name, stderr)
 			}
 			if strings.ContainsAny(stderr, "\r\x1b") {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ginit-dev/ginit/internal/itest"
 	"github.com/ginit-dev/ginit/internal/launch"
 )
 
@@ -39,7 +40,7 @@ func oracleDir(t *testing.T) (dir, tini string) {
 	}
 	dir = t.TempDir()
 	probe := filepath.Join(dir, "oracle-probe")
-	build := exec.Command(cc, "-O", "-o", probe, filepath.Join(rootDir, "integration/testdata/oracle-probe.c"))
+	build := exec.Command(cc, "-O", "-o", probe, filepath.Join(itest.RootDir, "integration/testdata/oracle-probe.c"))
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Skipf("SKIP: the C compiler cannot build the probe (libc6-dev missing?): %v\n%s", err, out)
 	}
@@ -83,7 +84,7 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 	argv := append([]string{init}, args...)
 	env := []string{"PATH=" + dir + ":/usr/bin:/bin", "ORACLE=1"}
 	if c.via != "" {
-		argv = append(helper(c.via), argv...)
+		argv = append(itest.Helper(c.via), argv...)
 		env = append(env, launch.HelperEnv)
 	}
 	for _, kv := range c.env {
@@ -96,7 +97,7 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 	}
 	spec := launch.Spec{Argv: argv, Env: env, BareEnv: true, Dir: dir}
 	if c.tty != "" {
-		m, s := openPty(t)
+		m, s := itest.OpenPty(t)
 		go drain(m) // a terminal nobody reads can block its writers
 		spec.TTY, spec.NoCTTY = s, c.tty != "ctty"
 	}
@@ -118,7 +119,7 @@ func runOracle(t *testing.T, init, dir string, c oracleCase) oracleRun {
 		}
 		t.Fatal(err)
 	}
-	timer := time.AfterFunc(patience, func() { cmd.Process.Kill() })
+	timer := time.AfterFunc(itest.Patience, func() { cmd.Process.Kill() })
 	cmd.Wait()
 	timer.Stop()
 	run := oracleRun{code: cmd.ProcessState.ExitCode(), out: "stdout:\n" + out.String() + "stderr:\n" + errOut.String()}

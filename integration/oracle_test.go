@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // The oracle: tini 0.19 (Debian's tini-static) is the specification. Each
@@ -60,7 +62,7 @@ func TestOracleAgainstTini(t *testing.T) {
 			t.Fatalf("%s: difference %q is not in the table", name, c.diff)
 		}
 		want := runOracle(t, tini, dir, c)
-		got := runOracle(t, ginit, dir, c)
+		got := runOracle(t, itest.Ginit, dir, c)
 		if msg := oracleCompare(c, want, got); msg != "" {
 			t.Errorf("%s: %s\n--- tini-static exit %d\n%s\n--- ginit exit %d\n%s", name, msg,
 				want.code, want.out, got.code, got.out)

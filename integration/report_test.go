@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ginit-dev/ginit/internal/itest"
 )
 
 // --report-file: the summary of the stop, written at exit, for Kubernetes'
@@ -20,30 +22,30 @@ func TestReportFile(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"clean stop", helper("record", "TERM", "0"), false, true, 0,
+		{"clean stop", itest.Helper("record", "TERM", "0"), false, true, 0,
 			[]string{"stop: SIGTERM at 20", "main child ", ": exited 0, ", " ms after the stop", "exit code 0\n"}},
 		{"drain", wrapper("100"), true, true, 143,
 			[]string{"stop: SIGTERM at", "(sh): killed by SIGTERM", "drained with SIGTERM: 1 process(es) ended",
 				": exited 0, ", "exit code 143\n"}},
-		{"deadline kill", append([]string{"--grace", "1s"}, helper("ignoreterm")...), false, true, 137,
+		{"deadline kill", append([]string{"--grace", "1s"}, itest.Helper("ignoreterm")...), false, true, 137,
 			[]string{"stop: SIGTERM at", "killed (SIGKILL) at the grace period (--grace 1s), ", " ms after the stop: ",
 				"exit code 137\n"}},
-		{"no stop", helper("exit", "3"), false, false, 3,
+		{"no stop", itest.Helper("exit", "3"), false, false, 3,
 			[]string{"stop: none (the main child ended by itself)", ": exited 3, ", "exit code 3\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "termination-log")
-			o := opts{args: append([]string{"--report-file", path}, tc.args...)}
+			o := itest.Opts{Args: append([]string{"--report-file", path}, tc.args...)}
 			if tc.env {
-				o = opts{args: tc.args, env: []string{"GINIT_REPORT_FILE=" + path}}
+				o = itest.Opts{Args: tc.args, Env: []string{"GINIT_REPORT_FILE=" + path}}
 			}
-			r := start(t, o)
+			r := itest.Start(t, o)
 			if tc.stop {
-				r.expect("ready")
-				r.signal(syscall.SIGTERM)
+				r.Expect("ready")
+				r.Signal(syscall.SIGTERM)
 			}
-			if code := r.wait(); code != tc.code {
+			if code := r.Wait(); code != tc.code {
 				t.Errorf("exit %d, want %d", code, tc.code)
 			}
 			b, err := os.ReadFile(path)
@@ -66,9 +68,9 @@ func TestReportFileCap(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "termination-log")
 	// 300 orphans that live until the drain's SIGTERM, however slow the machine.
 	app := []string{"sh", "-c", "i=0; while [ $i -lt 300 ]; do sleep 1000 & i=$((i+1)); done; echo forked 300"}
-	r := start(t, opts{args: append([]string{"--report-file", path}, app...)})
-	r.expect("forked 300")
-	if code := r.wait(); code != 0 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--report-file", path}, app...)})
+	r.Expect("forked 300")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
 	b, err := os.ReadFile(path)
@@ -79,19 +81,19 @@ func TestReportFileCap(t *testing.T) {
 		!strings.Contains(string(b), "drained with SIGTERM: 300 process(es) ended") {
 		t.Errorf("report of %d bytes:\n%s", len(b), b)
 	}
-	if !strings.Contains(r.stderr(), "report file cut to 4 KiB") {
-		t.Errorf("the log does not say the report was cut:\n%s", r.stderr())
+	if !strings.Contains(r.Stderr(), "report file cut to 4 KiB") {
+		t.Errorf("the log does not say the report was cut:\n%s", r.Stderr())
 	}
 }
 
 // A report that cannot be written is one warning; the exit code stays the app's.
 func TestReportFileUnwritable(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"--report-file", "/nonexistent/termination-log"}, helper("exit", "5")...)})
-	if code := r.wait(); code != 5 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--report-file", "/nonexistent/termination-log"}, itest.Helper("exit", "5")...)})
+	if code := r.Wait(); code != 5 {
 		t.Errorf("exit %d, want 5", code)
 	}
-	if n := strings.Count(r.stderr(), "cannot write the report file"); n != 1 || strings.Count(r.stderr(), "\n") != 1 {
-		t.Errorf("want one warning line:\n%s", r.stderr())
+	if n := strings.Count(r.Stderr(), "cannot write the report file"); n != 1 || strings.Count(r.Stderr(), "\n") != 1 {
+		t.Errorf("want one warning line:\n%s", r.Stderr())
 	}
 }

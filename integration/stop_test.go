@@ -8,44 +8,44 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-const wrapperWarning = "without passing it on"
+	"github.com/ginit-dev/ginit/internal/itest"
+)
 
 // wrapper is the case ginit exists for: a shell that runs the worker
 // without exec, so the shell, not the worker, gets the orchestrator's SIGTERM.
 func wrapper(jobMs string) []string {
-	return []string{"sh", "-c", "echo starting; " + strings.Join(helper("worker", jobMs), " ")}
+	return []string{"sh", "-c", "echo starting; " + strings.Join(itest.Helper("worker", jobMs), " ")}
 }
 
 func TestWrapperJobFinishes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		o    opts
+		o    itest.Opts
 		warn bool
 	}{
-		{"default", opts{args: wrapper("1500")}, true},
-		{"default, container /proc", opts{args: wrapper("1500"), mount: true}, true},
-		{"-g", opts{args: append([]string{"-g"}, wrapper("1500")...)}, false},
-		{"-g, container /proc", opts{args: append([]string{"-g"}, wrapper("1500")...), mount: true}, false},
-		{"TINI_KILL_PROCESS_GROUP", opts{args: wrapper("1500"), env: []string{"TINI_KILL_PROCESS_GROUP=1"}}, false},
+		{"default", itest.Opts{Args: wrapper("1500")}, true},
+		{"default, container /proc", itest.Opts{Args: wrapper("1500"), Mount: true}, true},
+		{"-g", itest.Opts{Args: append([]string{"-g"}, wrapper("1500")...)}, false},
+		{"-g, container /proc", itest.Opts{Args: append([]string{"-g"}, wrapper("1500")...), Mount: true}, false},
+		{"TINI_KILL_PROCESS_GROUP", itest.Opts{Args: wrapper("1500"), Env: []string{"TINI_KILL_PROCESS_GROUP=1"}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := start(t, tc.o)
-			r.expect("worker ready")
-			r.signal(syscall.SIGTERM)
-			r.expect("worker: SIGTERM, finishing job")
-			r.signal(syscall.SIGTERM) // the orchestrator may repeat itself; the worker must not hear it twice
-			if code := r.wait(); code != 143 {
+			r := itest.Start(t, tc.o)
+			r.Expect("worker ready")
+			r.Signal(syscall.SIGTERM)
+			r.Expect("worker: SIGTERM, finishing job")
+			r.Signal(syscall.SIGTERM) // the orchestrator may repeat itself; the worker must not hear it twice
+			if code := r.Wait(); code != 143 {
 				t.Errorf("exit %d, want 143 (the shell's death by SIGTERM)", code)
 			}
-			out, stderr := r.stdout(), r.stderr()
+			out, stderr := r.Stdout(), r.Stderr()
 			if !strings.Contains(out, "worker: job done") || strings.Contains(out, "second SIGTERM") {
 				t.Errorf("the job did not finish cleanly:\n%s", out)
 			}
-			if got := strings.Contains(stderr, wrapperWarning); got != tc.warn {
+			if got := strings.Contains(stderr, itest.WrapperWarning); got != tc.warn {
 				t.Errorf("wrapper warning shown: %v, want %v:\n%s", got, tc.warn, stderr)
 			}
 			if tc.warn && !(strings.Contains(stderr, "wrapper_cmd=sh") && strings.Contains(stderr, "exec the app")) {
@@ -64,27 +64,27 @@ func TestWrapperJobFinishes(t *testing.T) {
 func TestNoWrapperWarningOtherwise(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
-		helper("worker", "100"),
-		{"sh", "-c", "exec " + strings.Join(helper("worker", "100"), " ")},
-		append([]string{"sh", "-c"}, "trap 'kill -TERM $pid; wait $pid; exit 0' TERM; "+strings.Join(helper("worker", "100"), " ")+" & pid=$!; wait $pid"),
+		itest.Helper("worker", "100"),
+		{"sh", "-c", "exec " + strings.Join(itest.Helper("worker", "100"), " ")},
+		append([]string{"sh", "-c"}, "trap 'kill -TERM $pid; wait $pid; exit 0' TERM; "+strings.Join(itest.Helper("worker", "100"), " ")+" & pid=$!; wait $pid"),
 	} {
-		r := start(t, opts{args: args})
-		r.expect("worker ready")
-		r.signal(syscall.SIGTERM)
-		r.wait()
-		if strings.Contains(r.stderr(), wrapperWarning) || !strings.Contains(r.stdout(), "job done") {
-			t.Errorf("%q:\nstdout %s\nstderr %s", args, r.stdout(), r.stderr())
+		r := itest.Start(t, itest.Opts{Args: args})
+		r.Expect("worker ready")
+		r.Signal(syscall.SIGTERM)
+		r.Wait()
+		if strings.Contains(r.Stderr(), itest.WrapperWarning) || !strings.Contains(r.Stdout(), "job done") {
+			t.Errorf("%q:\nstdout %s\nstderr %s", args, r.Stdout(), r.Stderr())
 		}
 	}
 }
 
 func TestGraceKillsAtDeadline(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"--grace", "1s"}, helper("ignoreterm")...)})
-	r.expect("ready")
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--grace", "1s"}, itest.Helper("ignoreterm")...)})
+	r.Expect("ready")
 	sent := time.Now()
-	r.signal(syscall.SIGTERM)
-	if code := r.wait(); code != 137 {
+	r.Signal(syscall.SIGTERM)
+	if code := r.Wait(); code != 137 {
 		t.Errorf("exit %d, want 137", code)
 	}
 	// Only the lower bound is certain: ginit must not kill early. A slow
@@ -92,103 +92,111 @@ func TestGraceKillsAtDeadline(t *testing.T) {
 	if d := time.Since(sent); d < time.Second {
 		t.Errorf("killed after %v, before the 1s grace period", d)
 	}
-	if !strings.Contains(r.stderr(), "deadline passed; sent SIGKILL") || !strings.Contains(r.stderr(), "killed by SIGKILL") {
-		t.Errorf("stop report lacks the kill:\n%s", r.stderr())
+	if !strings.Contains(r.Stderr(), "deadline passed; sent SIGKILL") || !strings.Contains(r.Stderr(), "killed by SIGKILL") {
+		t.Errorf("stop report lacks the kill:\n%s", r.Stderr())
 	}
 }
 
 func TestGraceFromEnvironment(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: helper("ignoreterm"), env: []string{"GINIT_GRACE=0.5"}})
-	r.expect("ready")
-	r.signal(syscall.SIGTERM)
-	if code := r.wait(); code != 137 {
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("ignoreterm"), Env: []string{"GINIT_GRACE=0.5"}})
+	r.Expect("ready")
+	r.Signal(syscall.SIGTERM)
+	if code := r.Wait(); code != 137 {
 		t.Errorf("exit %d, want 137", code)
 	}
 }
 
 // A process left behind that ignores SIGTERM is killed when the drain
-// bound passes; the exit code stays the main child's.
+// bound passes; the exit code stays the main child's. Here with --grace;
+// TestHeavyDrainKillsStragglers waits out the default bound.
 func TestDrainKillsStragglers(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name  string
-		extra []string
-		min   time.Duration
-	}{{"--grace 1s", []string{"--grace", "1s"}, time.Second}, {"default 30s", nil, 30 * time.Second}} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			began := time.Now()
-			r := start(t, opts{args: append(tc.extra, helper("bg", append([]string{"3"}, helper("ignoreterm")...)...)...)})
-			r.expect("left behind")
-			if code := r.wait(); code != 3 {
-				t.Errorf("exit %d, want the main child's 3", code)
+	drainKillsStragglers(t, "--grace 1s", []string{"--grace", "1s"}, time.Second)
+}
+
+// TestDrainKillsStragglers under the default drain bound, 30 s: heavy for
+// its length alone.
+func TestHeavyDrainKillsStragglers(t *testing.T) {
+	t.Parallel()
+	drainKillsStragglers(t, "default 30s", nil, 30*time.Second)
+}
+
+// drainKillsStragglers is subtest name of TestDrainKillsStragglers: ginit
+// with extra, which must not give up on the straggler before min.
+func drainKillsStragglers(t *testing.T, name string, extra []string, min time.Duration) {
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		began := time.Now()
+		r := itest.Start(t, itest.Opts{Args: append(extra, itest.Helper("bg", append([]string{"3"}, itest.Helper("ignoreterm")...)...)...)})
+		r.Expect("left behind")
+		if code := r.Wait(); code != 3 {
+			t.Errorf("exit %d, want the main child's 3", code)
+		}
+		if d := time.Since(began); d < min {
+			t.Errorf("gave up after %v, before the %v bound", d, min)
+		}
+		for _, want := range []string{"draining the processes left", "sent SIGKILL", "exiting code=3"} {
+			if !strings.Contains(r.Stderr(), want) {
+				t.Errorf("report lacks %q:\n%s", want, r.Stderr())
 			}
-			if d := time.Since(began); d < tc.min {
-				t.Errorf("gave up after %v, before the %v bound", d, tc.min)
-			}
-			for _, want := range []string{"draining the processes left", "sent SIGKILL", "exiting code=3"} {
-				if !strings.Contains(r.stderr(), want) {
-					t.Errorf("report lacks %q:\n%s", want, r.stderr())
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // A drain with nothing stubborn ends as soon as everything is gone: no fixed wait.
 func TestDrainEndsWhenAllGone(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"--grace", "1h"}, helper("bg", append([]string{"4"}, helper("worker", "10")...)...)...)})
-	r.expect("left behind")
-	if code := r.wait(); code != 4 {
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--grace", "1h"}, itest.Helper("bg", append([]string{"4"}, itest.Helper("worker", "10")...)...)...)})
+	r.Expect("left behind")
+	if code := r.Wait(); code != 4 {
 		t.Errorf("exit %d, want 4", code)
 	}
-	if strings.Contains(r.stderr(), "SIGKILL") {
-		t.Errorf("killed a process that exited on SIGTERM:\n%s", r.stderr())
+	if strings.Contains(r.Stderr(), "SIGKILL") {
+		t.Errorf("killed a process that exited on SIGTERM:\n%s", r.Stderr())
 	}
 }
 
 func TestRewrite(t *testing.T) {
 	t.Parallel()
 	// TERM delivered as QUIT (nginx's graceful stop); the stop still begins.
-	r := start(t, opts{args: append([]string{"-r", "TERM:QUIT"}, helper("record", "QUIT", "0")...)})
-	r.expect("ready")
-	r.signal(syscall.SIGTERM)
-	r.expect("got SIGQUIT")
-	if code := r.wait(); code != 0 || !strings.Contains(r.stderr(), "received=SIGTERM") {
-		t.Errorf("exit %d; stderr %s", code, r.stderr())
+	r := itest.Start(t, itest.Opts{Args: append([]string{"-r", "TERM:QUIT"}, itest.Helper("record", "QUIT", "0")...)})
+	r.Expect("ready")
+	r.Signal(syscall.SIGTERM)
+	r.Expect("got SIGQUIT")
+	if code := r.Wait(); code != 0 || !strings.Contains(r.Stderr(), "received=SIGTERM") {
+		t.Errorf("exit %d; stderr %s", code, r.Stderr())
 	}
 
 	// Numbers, a drop, and a stop signal turned into an ordinary one.
-	r = start(t, opts{args: append([]string{"-r", "10:12", "--rewrite=HUP:0", "-r", "INT:USR1"}, helper("record", "WINCH", "5")...)})
-	r.expect("ready")
-	r.signal(syscall.SIGUSR1)
-	r.expect("got SIGUSR2")
-	r.signal(syscall.SIGHUP)
-	r.signal(syscall.SIGINT)
-	r.expect("got SIGUSR1")
-	r.signal(syscall.SIGWINCH)
-	if code := r.wait(); code != 5 {
+	r = itest.Start(t, itest.Opts{Args: append([]string{"-r", "10:12", "--rewrite=HUP:0", "-r", "INT:USR1"}, itest.Helper("record", "WINCH", "5")...)})
+	r.Expect("ready")
+	r.Signal(syscall.SIGUSR1)
+	r.Expect("got SIGUSR2")
+	r.Signal(syscall.SIGHUP)
+	r.Signal(syscall.SIGINT)
+	r.Expect("got SIGUSR1")
+	r.Signal(syscall.SIGWINCH)
+	if code := r.Wait(); code != 5 {
 		t.Errorf("exit %d, want 5", code)
 	}
-	if out := r.stdout(); strings.Contains(out, "SIGHUP") || strings.Contains(out, "SIGINT") {
+	if out := r.Stdout(); strings.Contains(out, "SIGHUP") || strings.Contains(out, "SIGINT") {
 		t.Errorf("a dropped or rewritten signal arrived:\n%s", out)
 	}
-	if strings.Contains(r.stderr(), "stop signal") {
-		t.Errorf("INT rewritten to USR1 still started a stop:\n%s", r.stderr())
+	if strings.Contains(r.Stderr(), "stop signal") {
+		t.Errorf("INT rewritten to USR1 still started a stop:\n%s", r.Stderr())
 	}
 }
 
 // Every line of --log-format json parses and carries the documented keys.
 func TestJSONLog(t *testing.T) {
 	t.Parallel()
-	r := start(t, opts{args: append([]string{"--log-format", "json", "-v"}, wrapper("100")...)})
-	r.expect("worker ready")
-	r.signal(syscall.SIGTERM)
-	r.wait()
+	r := itest.Start(t, itest.Opts{Args: append([]string{"--log-format", "json", "-v"}, wrapper("100")...)})
+	r.Expect("worker ready")
+	r.Signal(syscall.SIGTERM)
+	r.Wait()
 	events := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(r.stderr()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(r.Stderr()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("not JSON: %q: %v", line, err)
@@ -217,7 +225,7 @@ func TestJSONLog(t *testing.T) {
 	}
 	for _, e := range []string{"stop", "child-exit", "wrapper", "drain", "drained", "exit"} {
 		if !events[e] {
-			t.Errorf("no %q event in:\n%s", e, r.stderr())
+			t.Errorf("no %q event in:\n%s", e, r.Stderr())
 		}
 	}
 }
@@ -244,17 +252,17 @@ func TestDrainLeavesJobSubprocessToItsParent(t *testing.T) {
 		}
 		worker := `trap 'echo worker: SIGTERM, finishing job; wait $job && echo worker: job done; exit 0' TERM; ` +
 			`(read x <` + fifo + `) & job=$!; echo worker ready; wait $job; echo worker: job ended before the stop`
-		r := start(t, opts{args: []string{"sh", "-c", "echo starting; sh -c '" + strings.ReplaceAll(worker, "'", `'\''`) + "'"}, mount: mount})
-		r.expect("worker ready")
-		r.signal(syscall.SIGTERM)
-		r.expect("worker: SIGTERM")
+		r := itest.Start(t, itest.Opts{Args: []string{"sh", "-c", "echo starting; sh -c '" + strings.ReplaceAll(worker, "'", `'\''`) + "'"}, Mount: mount})
+		r.Expect("worker ready")
+		r.Signal(syscall.SIGTERM)
+		r.Expect("worker: SIGTERM")
 		go finishJob(fifo) // blocks until the job reads; a killed job never does
-		r.wait()
-		if !strings.Contains(r.stdout(), "worker: job done") {
-			t.Errorf("container /proc %v: job subprocess was interrupted:\n%s\n%s", mount, r.stdout(), r.stderr())
+		r.Wait()
+		if !strings.Contains(r.Stdout(), "worker: job done") {
+			t.Errorf("container /proc %v: job subprocess was interrupted:\n%s\n%s", mount, r.Stdout(), r.Stderr())
 		}
-		if !strings.Contains(r.stderr(), "left_to_parent=") || strings.Contains(r.stderr(), "left_to_parent=\"\"") {
-			t.Errorf("report does not say the job's process was left to its parent:\n%s", r.stderr())
+		if !strings.Contains(r.Stderr(), "left_to_parent=") || strings.Contains(r.Stderr(), "left_to_parent=\"\"") {
+			t.Errorf("report does not say the job's process was left to its parent:\n%s", r.Stderr())
 		}
 	}
 }
@@ -263,14 +271,14 @@ func TestDrainLeavesJobSubprocessToItsParent(t *testing.T) {
 func TestDrainSignalsWhatAParentLeaves(t *testing.T) {
 	t.Parallel()
 	// The middle shell exits on SIGTERM at once, leaving the worker to ginit.
-	inner := strings.Join(helper("worker", "100"), " ")
-	r := start(t, opts{args: helper("bg", "0", "/bin/sh", "-c", inner+"; echo unreachable")})
-	r.expect("left behind")
-	if code := r.wait(); code != 0 {
+	inner := strings.Join(itest.Helper("worker", "100"), " ")
+	r := itest.Start(t, itest.Opts{Args: itest.Helper("bg", "0", "/bin/sh", "-c", inner+"; echo unreachable")})
+	r.Expect("left behind")
+	if code := r.Wait(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	if !strings.Contains(r.stdout(), "worker: job done") || !strings.Contains(r.stderr(), "parent exited; draining what it left") {
-		t.Errorf("the worker left by its parent was not drained:\n%s\n%s", r.stdout(), r.stderr())
+	if !strings.Contains(r.Stdout(), "worker: job done") || !strings.Contains(r.Stderr(), "parent exited; draining what it left") {
+		t.Errorf("the worker left by its parent was not drained:\n%s\n%s", r.Stdout(), r.Stderr())
 	}
 }
 

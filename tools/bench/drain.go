@@ -157,10 +157,9 @@ func mountProc(argv []string) int {
 		fmt.Fprintln(os.Stderr, "bench: mountproc:", err)
 		return 1
 	}
-	// As before, a /proc that cannot be mounted does not stop the run; it
-	// is said now (staticcheck SA4006 found the error dropped).
 	if err := syscall.Mount("proc", "/proc", "proc", 0, ""); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: mountproc: /proc:", err)
+		return 1
 	}
 	err := syscall.Exec(argv[0], argv, os.Environ())
 	fmt.Fprintln(os.Stderr, "bench: mountproc:", err)

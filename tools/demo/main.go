@@ -10,9 +10,8 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -38,7 +37,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: demo path/to/ginit")
 		os.Exit(2)
 	}
-	fmt.Println("== ginit as PID 1, default flags: ginit -- sh -c APP; SIGTERM after 1s, as `docker stop` sends it")
+	fmt.Println("== ginit as PID 1, default flags: ginit -- sh -c APP; SIGTERM once the worker is busy, as `docker stop` sends it")
 	code, took, done, err := runInit(os.Args[1], "--", "sh", "-c", app)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
@@ -63,23 +62,58 @@ func main() {
 }
 
 // runInit starts init as PID 1 of a new PID namespace, sends it SIGTERM
-// after a second, and returns its exit code, how long it took to exit after
-// the SIGTERM, and whether the worker said its job was done.
+// once the worker says it is busy with its job (its SIGTERM trap is set by
+// then), and returns init's exit code, how long it took to exit after the
+// SIGTERM, and whether the worker said its job was done.
 func runInit(init string, args ...string) (code int, took time.Duration, done bool, err error) {
-	var out bytes.Buffer
-	w := io.MultiWriter(os.Stdout, &out)
+	name := init[strings.LastIndexByte(init, '/')+1:]
+	r, w, err := os.Pipe()
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer r.Close()
 	cmd := launch.Command(launch.Spec{Argv: append([]string{init}, args...)})
 	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
 		if launch.Refused(err) {
 			err = fmt.Errorf("%w: %w", launch.ErrNoNamespace, err)
 		}
-		return 0, 0, false, fmt.Errorf("cannot start %s: %w", init[strings.LastIndexByte(init, '/')+1:], err)
+		return 0, 0, false, fmt.Errorf("cannot start %s: %w", name, err)
 	}
-	time.Sleep(time.Second)
+	// Every line is shown as it comes and kept; the worker's "busy" line
+	// is the event the SIGTERM waits for.
+	var out strings.Builder
+	busy, copied := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(copied)
+		said := false
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			fmt.Println(sc.Text())
+			out.WriteString(sc.Text() + "\n")
+			if !said && strings.Contains(sc.Text(), "worker: busy") {
+				close(busy)
+				said = true
+			}
+		}
+	}()
+	select {
+	case <-busy:
+	case <-copied:
+		cmd.Wait()
+		return 0, 0, false, fmt.Errorf("%s exited before the worker was busy", name)
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		cmd.Wait()
+		return 0, 0, false, fmt.Errorf("the worker under %s did not say it was busy within a minute", name)
+	}
 	fmt.Println("-- sending SIGTERM to PID 1")
 	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
-	return cmd.ProcessState.ExitCode(), time.Since(sent), strings.Contains(out.String(), "worker: job done"), nil
+	took = time.Since(sent)
+	<-copied // the namespace is gone with its PID 1: so is every writer
+	return cmd.ProcessState.ExitCode(), took, strings.Contains(out.String(), "worker: job done"), nil
 }

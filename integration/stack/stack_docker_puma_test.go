@@ -1,0 +1,223 @@
+package stack
+
+// Puma in Docker: the app of stack_puma_test.go in an image made from this
+// machine's own Debian files (docker import; no registry can be reached),
+// ginit as its ENTRYPOINT, stopped with `docker stop -t 30`, beside the same
+// image under `docker run --init` (Docker's own docker-init, tini).
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ginit-dev/ginit/internal/itest"
+)
+
+var (
+	pumaImageOnce sync.Once
+	pumaImage     string // "" if it could not be built
+	pumaImageErr  string // why not
+	pumaNoDocker  bool   // because no Docker engine answers: skip, not fail
+	pumaImageTook time.Duration
+)
+
+// buildPumaImage imports a root file system holding the installed files of
+// bash, dash, coreutils, puma and ruby-rack and of everything they depend
+// on, then adds ginit and the app. Both images are removed at exit.
+func buildPumaImage() {
+	began := time.Now()
+	defer func() { pumaImageTook = time.Since(began) }()
+	if out, err := exec.Command("docker", "info", "-f", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		pumaImageErr, pumaNoDocker = "no Docker engine answers `docker info`: "+strings.TrimSpace(string(out)), true
+		return
+	}
+	dir, err := os.MkdirTemp("", "ginit-puma-image-")
+	if err != nil {
+		pumaImageErr = err.Error()
+		return
+	}
+	defer os.RemoveAll(dir)
+	pkgs, err := dependencyClosure("bash", "dash", "coreutils", "puma", "ruby-rack")
+	if err != nil {
+		pumaImageErr = "dpkg-query: " + err.Error()
+		return
+	}
+	out, err := exec.Command("dpkg-query", append([]string{"-L"}, pkgs...)...).Output()
+	if err != nil {
+		pumaImageErr = fmt.Sprintf("dpkg-query -L: %v: %s", err, out)
+		return
+	}
+	tarball := filepath.Join(dir, "rootfs.tar")
+	if err := writeRootfs(tarball, strings.Split(string(out), "\n")); err != nil {
+		pumaImageErr = "writing the root file system: " + err.Error()
+		return
+	}
+	n := rand.Uint32()
+	base, tag := fmt.Sprintf("ginit-puma-base:%d", n), fmt.Sprintf("ginit-puma:%d", n)
+	if out, err := exec.Command("docker", "import", tarball, base).CombinedOutput(); err != nil {
+		pumaImageErr = fmt.Sprintf("docker import: %v: %s", err, out)
+		return
+	}
+	itest.AtExit(func() { exec.Command("docker", "rmi", "-f", tag, base).Run() })
+	ctx := filepath.Join(dir, "context")
+	os.Mkdir(ctx, 0o755)
+	files := []string{"startup.sh", "puma.rb", "config.ru"}
+	for _, f := range files {
+		if out, err := exec.Command("cp", filepath.Join(testdata("puma"), f), ctx).CombinedOutput(); err != nil {
+			pumaImageErr = fmt.Sprintf("cp: %v: %s", err, out)
+			return
+		}
+	}
+	if out, err := exec.Command("cp", itest.Ginit, filepath.Join(ctx, "ginit")).CombinedOutput(); err != nil {
+		pumaImageErr = fmt.Sprintf("cp: %v: %s", err, out)
+		return
+	}
+	dockerfile := "FROM " + base + "\nCOPY ginit /ginit\nCOPY " + strings.Join(files, " ") + " /app/\n" +
+		"ENTRYPOINT [\"/ginit\", \"--\"]\nCMD [\"bash\", \"/app/startup.sh\"]\n"
+	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		pumaImageErr = err.Error()
+		return
+	}
+	if out, err := exec.Command("docker", "build", "-q", "-t", tag, ctx).CombinedOutput(); err != nil {
+		pumaImageErr = fmt.Sprintf("docker build: %v: %s", err, out)
+		return
+	}
+	pumaImage = tag
+}
+
+// launchDockerPuma (TestHeavyStack): `docker stop -t 30` of Puma behind
+// bash startup.sh, with a 12 s request in flight: saved with ginit as the
+// ENTRYPOINT, lost under `docker run --init`.
+func launchDockerPuma(t *testing.T) func(*testing.T) {
+	if why := missing("puma", "puma", "bash", "bash", "dash", "dash"); why != "" {
+		return skipped(why)
+	}
+	pumaImageOnce.Do(buildPumaImage)
+	if pumaNoDocker {
+		return skipped("SKIP: " + pumaImageErr)
+	}
+	if pumaImage == "" {
+		return func(t *testing.T) { t.Fatalf("building the Puma image: %s", pumaImageErr) }
+	}
+	cases := []struct {
+		name string
+		run  []string // docker run's options
+		args []string // after the image
+		want string
+		code int // the container's exit code; -1: not checked
+	}{
+		{"docker, ENTRYPOINT [\"/ginit\", \"--\"]", nil, nil, completed, 143},
+		{"docker run --init", []string{"--init", "--entrypoint", "bash"}, []string{"/app/startup.sh"}, lost, -1},
+	}
+	results := make([]served, len(cases))
+	names := make([]string, len(cases))
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		dir, port := stackDir(t), freePort(t)
+		args := []string{"--network", "host", "-v", dir + ":" + dir,
+			"-e", "STACK_MARKS=" + dir, "-e", "PORT=" + strconv.Itoa(port), "-e", "PUMA_WORKERS=0"}
+		args = append(append(append(args, c.run...), pumaImage), c.args...)
+		names[i] = container(t, args...)
+		wg.Add(1)
+		go func() { defer wg.Done(); results[i] = dockerStop(names[i], work{port: port, dir: dir}) }()
+	}
+	return func(t *testing.T) {
+		t.Logf("image %s built in %.1fs", pumaImage, pumaImageTook.Seconds())
+		wg.Wait()
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				s := results[i]
+				logs, _ := exec.Command("docker", "logs", names[i]).CombinedOutput()
+				if s.err != nil {
+					t.Fatalf("%v\ndocker logs:\n%s", s.err, logs)
+				}
+				t.Log(s.line(c.name))
+				if s.fate != c.want {
+					t.Errorf("the request was %s, want %s (the client got %q)", s.fate, c.want, s.reply)
+				}
+				if c.code >= 0 && s.code != c.code {
+					t.Errorf("exit code %d, want %d", s.code, c.code)
+				}
+				if c.want == completed && s.killed {
+					t.Errorf("docker stop took %v: it had to SIGKILL the container", s.took)
+				}
+				if t.Failed() {
+					t.Logf("docker logs:\n%s", logs)
+				}
+			})
+		}
+	}
+}
+
+// dockerStop waits for Puma in the container, starts the slow request, and
+// 1 s into it stops the container as a deploy does: `docker stop -t 30`.
+func dockerStop(name string, w work) (s served) {
+	gone := make(chan struct{})
+	w.gone = gone
+	go func() {
+		exec.Command("docker", "wait", name).Run()
+		close(gone)
+	}()
+	for deadline := time.Now().Add(stackPatience); !listening(w.port); time.Sleep(50 * time.Millisecond) {
+		if s.err = stillUp(w.gone, deadline, "Puma to listen"); s.err != nil {
+			return s
+		}
+	}
+	type result struct {
+		reply string
+		at    time.Time
+	}
+	replies := make(chan result, 1)
+	go func() {
+		reply, err := slowGet(w)
+		if err != nil {
+			reply = "error: " + err.Error()
+		}
+		replies <- result{reply, time.Now()}
+	}()
+	for deadline := time.Now().Add(stackPatience); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(w.dir, "started")); err == nil {
+			break
+		}
+		if s.err = stillUp(w.gone, deadline, "the request to start"); s.err != nil {
+			return s
+		}
+	}
+	time.Sleep(stackInto) // time is the subject: SIGTERM comes 1 s into the request
+	s.sent = time.Now()
+	if out, err := exec.Command("docker", "stop", "-t", strconv.Itoa(int(orchestratorDeadline.Seconds())), name).CombinedOutput(); err != nil {
+		s.err = fmt.Errorf("docker stop: %v: %s", err, out)
+		return s
+	}
+	s.took = time.Since(s.sent)
+	s.killed = s.took >= orchestratorDeadline // docker stop does not say whether it had to
+	<-w.gone
+	out, err := exec.Command("docker", "inspect", "-f", "{{.State.ExitCode}}", name).Output()
+	if err != nil {
+		s.err = fmt.Errorf("docker inspect: %v", err)
+		return s
+	}
+	if s.code, err = strconv.Atoi(strings.TrimSpace(string(out))); err != nil {
+		s.err = fmt.Errorf("docker inspect: the exit code: %v %s", err, out)
+		return s
+	}
+	select {
+	case res := <-replies:
+		s.reply, s.replyAt = res.reply, res.at
+	case <-time.After(itest.Patience):
+		s.err = fmt.Errorf("the client has no reply %v after the container stopped", itest.Patience)
+		return s
+	}
+	s.fate = lost
+	if s.reply == slept {
+		s.fate = completed
+	}
+	return s
+}
