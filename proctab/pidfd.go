@@ -97,6 +97,10 @@ func (v *View) Hold(p Proc) (h *Handle, ok bool) {
 	return h, true
 }
 
+// Fd is h's pidfd, or -1: for waitid(P_PIDFD), which reaps one child
+// without looking through all of ginit's.
+func (h *Handle) Fd() int { return h.fd }
+
 // Pidfd reports whether h holds a pidfd; without one, h is checked by its
 // start time and its exit is seen only by looking.
 func (h *Handle) Pidfd() bool { return h.fd >= 0 }

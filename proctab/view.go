@@ -315,14 +315,12 @@ func lastPid() int {
 var loadavg = rawfile.Reread{Path: "/proc/loadavg"}
 
 // Forked reports whether any process has been created in ginit's
-// namespace since the last List, Children or Forked: one small read, so
+// namespace since the last List, ListHeld or Children: one small read, so
 // that a drain need not read ginit's children after every exit when no
 // process it does not know of can exist. True when it cannot tell.
 func (v *View) Forked() bool {
 	n := lastPid()
-	forked := n < 0 || n != v.last
-	v.last = n
-	return forked
+	return n < 0 || n != v.last
 }
 
 // Adopted re-reads p, known to ginit, after its parent exited: q with

@@ -4,6 +4,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Wait statuses as the kernel encodes them: exit code in bits 8-15, the
@@ -60,5 +62,33 @@ func TestReapCollectsEveryChild(t *testing.T) {
 	}
 	if _, gone, _ := Reap(nil); !gone {
 		t.Errorf("Reap did not report ECHILD with no children left")
+	}
+}
+
+// ReapPidfd gives the status wait4 would, for an exit and for a signal.
+func TestReapPidfd(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		want   string
+	}{
+		{"exit 3", "exited 3"},
+		{"kill -TERM $$", "killed by SIGTERM"},
+	} {
+		pid, err := syscall.ForkExec("/bin/sh", []string{"sh", "-c", tc.script}, &syscall.ProcAttr{})
+		if err != nil {
+			t.Skip("SKIP: no /bin/sh:", err)
+		}
+		fd, err := unix.PidfdOpen(pid, 0)
+		if err != nil {
+			syscall.Wait4(pid, nil, 0, nil)
+			t.Skip("SKIP: no pidfd_open here:", err)
+		}
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		unix.Poll(fds, -1)
+		e, ok, err := ReapPidfd(fd)
+		syscall.Close(fd)
+		if err != nil || !ok || e.Pid != pid || Describe(e.Status) != tc.want {
+			t.Errorf("%s: %+v %v %v (%s), want pid %d, %s", tc.script, e, ok, err, Describe(e.Status), pid, tc.want)
+		}
 	}
 }

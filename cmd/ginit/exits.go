@@ -16,6 +16,35 @@ func (s *supervisor) reap() {
 	if err != nil {
 		s.log.Warn("reap", "wait4 failed", log.Str("error", err.Error()))
 	}
+	s.onExits()
+}
+
+// reapByPidfd reaps the held child h through its pidfd, if it has exited;
+// false when h is not ginit's child or holds no pidfd.
+func (s *supervisor) reapByPidfd(h *proctab.Handle) bool {
+	if h.PPid != s.self || h.Fd() < 0 {
+		return false
+	}
+	e, ok, err := reaper.ReapPidfd(h.Fd())
+	if err != nil || !ok {
+		return false // not ginit's after all, or not yet: wait4(-1) will tell
+	}
+	s.exits = append(s.exits[:0], e)
+	s.onExits()
+	return true
+}
+
+// skipReap: in a drain, every child of ginit's that can exit is held by a
+// pidfd, whose event reaps it (reapByPidfd), unless a process ginit does
+// not know of has appeared. wait4(-1) looks through all of ginit's
+// children on every call, so a SIGCHLD then only costs what it changed.
+func (s *supervisor) skipReap() bool {
+	return (s.phase == draining || s.phase == killing) && proctab.Pidfds() && !s.procs.noFDSaid &&
+		s.procs.view != nil && !s.procs.view.Forked()
+}
+
+// onExits handles what the last reap collected, in s.exits.
+func (s *supervisor) onExits() {
 	for _, e := range s.exits {
 		desc, oom := s.describe(e.Status)
 		p := proctab.Proc{Pid: e.Pid, Comm: "?"}
@@ -87,15 +116,18 @@ func (s *supervisor) onChildExit(oom bool) {
 
 // onExited: a held process has ended (or, without pidfds, it is time to look).
 func (s *supervisor) onExited(pid int) {
-	s.reap() // ginit's own children first: their status is known
 	const unknown = "exited (not ginit's child: status unknown)"
 	var gone []int
 	if pid != proctab.Poll {
-		if h := s.procs.held[pid]; h != nil && h.Exited() {
-			s.release(h, unknown)
+		if h := s.procs.held[pid]; h != nil && !s.reapByPidfd(h) && h.Exited() {
+			s.reap() // a child without its status yet: any other way of ending is a zombie's
+			if h := s.procs.held[pid]; h != nil {
+				s.release(h, unknown)
+			}
 		}
 		gone = append(gone, pid)
 	} else {
+		s.reap() // ginit's own children first: their status is known
 		for _, h := range s.procs.held {
 			if !h.Pidfd() && h.Exited() { // a pidfd's exit is an event of its own
 				s.release(h, unknown)

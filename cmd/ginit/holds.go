@@ -71,13 +71,8 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 			}
 			s.procs.watch, s.procs.watchC = w, w.C
 		}
-		// ginit's own children announce their exit with SIGCHLD, status and
-		// all: a second event for each through the watcher would double the
-		// wake-ups of a wide drain. One adopted later is reaped the same way.
-		if h.PPid != s.self {
-			if err := s.procs.watch.Add(h); err != nil {
-				s.log.Warn("drain", "cannot watch a process", log.Num("pid", h.Pid), log.Str("error", err.Error()))
-			}
+		if err := s.procs.watch.Add(h); err != nil {
+			s.log.Warn("drain", "cannot watch a process", log.Num("pid", h.Pid), log.Str("error", err.Error()))
 		}
 		if !h.Pidfd() && proctab.Pidfds() {
 			noFD++

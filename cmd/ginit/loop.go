@@ -174,6 +174,12 @@ func (s *supervisor) advance() {
 // finds anything started since, or ends the wait.
 func (s *supervisor) recount() {
 	var fresh []*proctab.Handle
+	// Children reaped through their pidfds never made wait4(-1) say ECHILD;
+	// with none left it is one cheap call, and it finds any zombie missed.
+	s.reap()
+	if len(s.procs.held) > 0 {
+		return // the reap found a zombie ginit did not know of, whose children it holds now
+	}
 	if !s.nothingLeft() {
 		_, fresh, _ = s.listHeld() // without /proc, ECHILD alone must tell
 	}

@@ -13,7 +13,9 @@ import (
 // forwarded after rewriting.
 func (s *supervisor) onSignal(sig syscall.Signal) {
 	if sig == syscall.SIGCHLD {
-		s.reap()
+		if !s.skipReap() {
+			s.reap()
+		}
 		return
 	}
 	if !signals.Forwarded(sig) {
