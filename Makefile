@@ -48,9 +48,10 @@ deps:
 # bench) of integration and integration/stack, which run after the fast
 # ones. Each pass says how long it took. -v so that every skipped test's
 # reason reaches the log; the filter keeps each test's result line,
-# package results, SKIP lines and t.Log lines, and pipefail keeps the
-# status. The last line counts the results of both passes.
-FILTER := grep -E --line-buffered '^(ok|FAIL|panic:)|^\s*--- (PASS|FAIL|SKIP)|SKIP:|^\s+\S+_test\.go:[0-9]+: '
+# package results, SKIP lines and t.Log lines with their continuation
+# lines (a failure's stdout and stderr: CI's log is all there is), and
+# pipefail keeps the status. The last line counts the results of both passes.
+FILTER := grep -E --line-buffered '^(ok|FAIL|panic:)|^\s*--- (PASS|FAIL|SKIP)|SKIP:|^\s+\S+_test\.go:[0-9]+: |^        '
 test: deps build
 	$(GO) vet ./...
 	@log=$$(mktemp); set -o pipefail; status=0; \

@@ -18,7 +18,9 @@ type Watcher struct {
 	C       <-chan int
 	c       chan int
 	epfd    int
+	kids    int // epoll for ginit's own children: read by Exited, no relay
 	polling bool
+	events  []unix.EpollEvent
 }
 
 // Poll on C means "without pidfds: check every handle".
@@ -31,7 +33,7 @@ const PollInterval = 100 * time.Millisecond
 // instead, and the error says why.
 func NewWatcher() (*Watcher, error) {
 	c := make(chan int, 1024)
-	w := &Watcher{C: c, c: c, epfd: -1}
+	w := &Watcher{C: c, c: c, epfd: -1, kids: -1}
 	if !Pidfds() {
 		w.poll()
 		return w, nil
@@ -42,6 +44,9 @@ func NewWatcher() (*Watcher, error) {
 		return w, err
 	}
 	w.epfd = epfd
+	if w.kids, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		w.kids = -1 // children go to the relay too
+	}
 	go relay(epfd, c)
 	return w, nil
 }
@@ -87,4 +92,39 @@ func (w *Watcher) Add(h *Handle) error {
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: int32(h.Pid)}
 	return unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, h.fd, &ev)
+}
+
+// AddChild watches h, a child of ginit's. Its exit comes with a SIGCHLD,
+// which wakes the loop anyway: the loop asks ExitedChildren then, and no
+// relay wakes it a second time. Without that epoll, as Add.
+func (w *Watcher) AddChild(h *Handle) error {
+	if w.kids < 0 || h.fd < 0 {
+		return w.Add(h)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: int32(h.Pid)}
+	return unix.EpollCtl(w.kids, unix.EPOLL_CTL_ADD, h.fd, &ev)
+}
+
+// ExitedChildren returns the pids of children added with AddChild that
+// have exited since the last call, without blocking.
+func (w *Watcher) ExitedChildren() []int {
+	if w.kids < 0 {
+		return nil
+	}
+	if w.events == nil {
+		w.events = make([]unix.EpollEvent, 256)
+	}
+	var pids []int
+	for {
+		n, err := unix.EpollWait(w.kids, w.events, 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		for _, e := range w.events[:max(n, 0)] {
+			pids = append(pids, int(e.Fd))
+		}
+		if n < len(w.events) {
+			return pids
+		}
+	}
 }

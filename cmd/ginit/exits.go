@@ -34,6 +34,17 @@ func (s *supervisor) reapByPidfd(h *proctab.Handle) bool {
 	return true
 }
 
+// reapExitedChildren reaps, through their pidfds, the held children whose
+// exit this SIGCHLD announced, and hands what they left to the drain.
+func (s *supervisor) reapExitedChildren() {
+	if s.procs.watch == nil {
+		return
+	}
+	for _, pid := range s.procs.watch.ExitedChildren() {
+		s.onExited(pid)
+	}
+}
+
 // skipReap: in a drain, every child of ginit's that can exit is held by a
 // pidfd, whose event reaps it (reapByPidfd), unless a process ginit does
 // not know of has appeared. wait4(-1) looks through all of ginit's

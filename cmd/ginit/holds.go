@@ -71,7 +71,11 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 			}
 			s.procs.watch, s.procs.watchC = w, w.C
 		}
-		if err := s.procs.watch.Add(h); err != nil {
+		add := s.procs.watch.Add
+		if h.PPid == s.self {
+			add = s.procs.watch.AddChild // its SIGCHLD says when to look
+		}
+		if err := add(h); err != nil {
 			s.log.Warn("drain", "cannot watch a process", log.Num("pid", h.Pid), log.Str("error", err.Error()))
 		}
 		if !h.Pidfd() && proctab.Pidfds() {

@@ -16,6 +16,7 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 		if !s.skipReap() {
 			s.reap()
 		}
+		s.reapExitedChildren()
 		return
 	}
 	if !signals.Forwarded(sig) {

@@ -75,16 +75,31 @@ func stackDir(t *testing.T) string {
 	return dir
 }
 
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
+
 // freePort is a loopback port nobody listens on now, below the kernel's
 // ephemeral range (32768 and up by default): a port the kernel chose
 // could be taken, before the app binds it, as the local port of one of
 // the many connections the tests make.
+//
+// A port is handed out once per test binary: the cases start at once, and
+// two that drew the same free port would both try to bind it, the second
+// app exiting at start (about one run in fifteen with forty cases).
 func freePort(t *testing.T) int {
 	t.Helper()
+	portsMu.Lock()
+	defer portsMu.Unlock()
 	for range 1000 {
 		port := 20000 + rand.IntN(12000)
+		if portsGiven[port] {
+			continue
+		}
 		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
 			l.Close()
+			portsGiven[port] = true
 			return port
 		}
 	}
