@@ -174,8 +174,8 @@ func (v *View) Family(pid int) (p Proc, kids []int, err error) {
 	return p, kids, err
 }
 
-// childPids reads the children lists of pid's threads (/proc's numbering
-// is ginit's: not foreign).
+// childPids reads the children lists of pid's threads, numbered as /proc
+// numbers them.
 func (v *View) childPids(pid int) (kids []int, ok bool) {
 	task := "/proc/" + strconv.Itoa(pid) + "/task/"
 	tids, err := rawfile.DirNames(task)
@@ -208,31 +208,20 @@ func (v *View) Stat(pid int) (Proc, bool) {
 	return readStat(pid)
 }
 
-// childrenOf reads the children lists of viewPid's threads; pid is the
-// parent's number in ginit's namespace.
+// childrenOf reads the children of viewPid (as /proc numbers it); pid is
+// the parent's number in ginit's namespace.
 func (v *View) childrenOf(viewPid, pid int, known func(int) bool) (kids []Proc, ok bool) {
-	task := "/proc/" + strconv.Itoa(viewPid) + "/task/"
-	tids, err := rawfile.DirNames(task)
-	if err != nil {
-		return nil, false
-	}
-	for _, tid := range tids {
-		b, err := rawfile.Read(task + tid + "/children")
-		if err != nil {
-			return nil, false
+	pids, ok := v.childPids(viewPid)
+	for _, n := range pids {
+		if known != nil && !v.foreign && known(n) {
+			continue
 		}
-		for f := range strings.FieldsSeq(string(b)) {
-			n, _ := strconv.Atoi(f)
-			if known != nil && !v.foreign && known(n) {
-				continue
-			}
-			if p, ok := readStat(n); ok && v.renumber(&p) {
-				p.PPid, p.Pgrp = pid, v.pgrp(p)
-				kids = append(kids, p)
-			}
+		if p, ok := readStat(n); ok && v.renumber(&p) {
+			p.PPid, p.Pgrp = pid, v.pgrp(p)
+			kids = append(kids, p)
 		}
 	}
-	return kids, true
+	return kids, ok
 }
 
 // pgrp renumbers p's group when it is p's own (the common case: a child
