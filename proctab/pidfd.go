@@ -171,20 +171,12 @@ func (h *Handle) Close() {
 // alive can only be its own. Hold, for a process listed earlier, must read
 // the stat a second time; for a container of thousands that is the
 // costlier half of a drain's start. Outside the cases where List reads
-// every process of ginit's namespace from its own /proc, it is List and
-// Hold.
+// every process of ginit's namespace from its own /proc, it is List alone,
+// and the caller holds what it lists with Hold.
 func (v *View) ListHeld(known func(pid int) bool) ([]Proc, []*Handle, error) {
 	if !v.Whole() || v.foreign || !Pidfds() {
 		procs, err := v.List()
-		var hs []*Handle
-		for _, p := range procs {
-			if !known(p.Pid) && p.Alive() {
-				if h, ok := v.Hold(p); ok {
-					hs = append(hs, h)
-				}
-			}
-		}
-		return procs, hs, err
+		return procs, nil, err
 	}
 	v.last = lastPid()
 	names, err := rawfile.DirNames("/proc")
@@ -253,10 +245,10 @@ func exitedFD(fd int) bool {
 	}
 }
 
-// fdReserve is how many descriptors pidfds leave free below the limit:
+// FdReserve is how many descriptors pidfds leave free below the limit:
 // enough for ginit to go on reading /proc, which it needs to find and
 // check the processes it holds without a pidfd.
-const fdReserve = 16
+const FdReserve = 16
 
 // fdCeiling is the lowest descriptor number a pidfd may not take.
 // Descriptors are handed out lowest first, so a pidfd numbered this high
@@ -266,7 +258,7 @@ func fdCeiling() int {
 		var lim syscall.Rlimit
 		ceiling = 1 << 30
 		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur < 1<<30 {
-			ceiling = int(lim.Cur) - fdReserve
+			ceiling = int(lim.Cur) - FdReserve
 		}
 	}
 	return ceiling

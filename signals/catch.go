@@ -19,10 +19,10 @@ import (
 // variable, so it runs before main's init and the command line.
 func CatchStop() chan os.Signal {
 	sigs := make(chan os.Signal, 2*MaxSignal)
-	ign := inheritedIgnored()
+	ignored = inheritedIgnored()
 	var list []os.Signal
 	for _, s := range Early {
-		if ign&(1<<(s-1)) == 0 {
+		if ignored&(1<<(s-1)) == 0 {
 			list = append(list, s)
 		}
 	}
@@ -39,10 +39,9 @@ func CatchStop() chan os.Signal {
 // only then is SIGURG caught.
 func CatchRest(sigs chan os.Signal, asyncPreemptOff bool) {
 	ignoreFaults()
-	ign := inheritedIgnored()
 	urgOK := urgIsOurs(asyncPreemptOff)
 	caught := Caught(func(s syscall.Signal) bool {
-		return ign&(1<<(s-1)) != 0 || (s == syscall.SIGURG && !urgOK) || IsEarly(s)
+		return ignored&(1<<(s-1)) != 0 || (s == syscall.SIGURG && !urgOK) || IsEarly(s)
 	})
 	list := make([]os.Signal, len(caught))
 	for i, s := range caught {
@@ -50,6 +49,10 @@ func CatchRest(sigs chan os.Signal, asyncPreemptOff bool) {
 	}
 	signal.Notify(sigs, list...)
 }
+
+// ignored is what CatchStop found inherited as SIG_IGN, for CatchRest:
+// read once, on the start-up path.
+var ignored uint64
 
 // ignoreFaults sets the fault signals to SIG_IGN in the kernel, behind the
 // Go runtime's back, so that no process can crash PID 1 by sending one

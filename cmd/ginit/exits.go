@@ -19,9 +19,10 @@ func (s *supervisor) reap() {
 	s.onExits()
 }
 
-// reapByPidfd reaps the held child h through its pidfd, if it has exited;
-// false when h is not ginit's child or holds no pidfd.
-func (s *supervisor) reapByPidfd(h *proctab.Handle) bool {
+// reapPidfd adds the held child h's exit to s.exits, reaped through its
+// pidfd, if it has exited; false when h is not ginit's child, holds no
+// pidfd, or runs on.
+func (s *supervisor) reapPidfd(h *proctab.Handle) bool {
 	if h.PPid != s.self || h.Fd() < 0 {
 		return false
 	}
@@ -29,24 +30,31 @@ func (s *supervisor) reapByPidfd(h *proctab.Handle) bool {
 	if err != nil || !ok {
 		return false // not ginit's after all, or not yet: wait4(-1) will tell
 	}
-	s.exits = append(s.exits[:0], e)
-	s.onExits()
+	s.exits = append(s.exits, e)
 	return true
 }
 
 // reapExitedChildren reaps, through their pidfds, the held children whose
-// exit this SIGCHLD announced, and hands what they left to the drain.
+// exit this SIGCHLD announced, all in one batch for the drain.
 func (s *supervisor) reapExitedChildren() {
 	if s.procs.watch == nil {
 		return
 	}
+	s.exits = s.exits[:0]
+	var others []int
 	for _, pid := range s.procs.watch.ExitedChildren() {
+		if h := s.procs.held[pid]; h != nil && !s.reapPidfd(h) {
+			others = append(others, pid)
+		}
+	}
+	s.onExits()
+	for _, pid := range others {
 		s.onExited(pid)
 	}
 }
 
 // skipReap: in a drain, every child of ginit's that can exit is held by a
-// pidfd, whose event reaps it (reapByPidfd), unless a process ginit does
+// pidfd, whose event reaps it (reapPidfd), unless a process ginit does
 // not know of has appeared. wait4(-1) looks through all of ginit's
 // children on every call, so a SIGCHLD then only costs what it changed.
 func (s *supervisor) skipReap() bool {
@@ -130,13 +138,22 @@ func (s *supervisor) onExited(pid int) {
 	const unknown = "exited (not ginit's child: status unknown)"
 	var gone []int
 	if pid != proctab.Poll {
-		if h := s.procs.held[pid]; h != nil && !s.reapByPidfd(h) && h.Exited() {
-			s.reap() // a child without its status yet: any other way of ending is a zombie's
-			if h := s.procs.held[pid]; h != nil {
-				s.release(h, unknown)
-			}
+		h := s.procs.held[pid]
+		s.exits = s.exits[:0]
+		switch {
+		case h == nil:
+			return // released already, by a reap that handed on what it left
+		case s.reapPidfd(h):
+			s.onExits() // which hands on what it left
+			return
+		case !h.Exited():
+			return
 		}
-		gone = append(gone, pid)
+		s.reap() // a child without its status yet: any other way of ending is a zombie's
+		if h := s.procs.held[pid]; h != nil {
+			s.release(h, unknown)
+			gone = append(gone, pid)
+		}
 	} else {
 		s.reap() // ginit's own children first: their status is known
 		for _, h := range s.procs.held {

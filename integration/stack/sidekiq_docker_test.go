@@ -7,6 +7,7 @@ package stack
 import (
 	"archive/tar"
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -52,48 +53,7 @@ func sidekiqDockerImage(t *testing.T) string {
 func buildSidekiqImage() {
 	began := time.Now()
 	defer func() { sidekiqImageTook = time.Since(began) }()
-	if out, err := exec.Command("docker", "info", "-f", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		sidekiqImageErr = "no Docker engine answers `docker info`: " + strings.TrimSpace(string(out))
-		sidekiqNoDocker = true
-		return
-	}
-	dir, err := os.MkdirTemp("", "ginit-sk-image-")
-	if err != nil {
-		sidekiqImageErr = err.Error()
-		return
-	}
-	defer os.RemoveAll(dir)
-	fail := func(what string, err error, out []byte) {
-		sidekiqImageErr = fmt.Sprintf("%s: %v: %s", what, err, out)
-	}
-
-	pkgs, err := dependencyClosure("bash", "dash", "coreutils", "ruby-sidekiq")
-	if err != nil {
-		fail("dpkg-query", err, nil)
-		return
-	}
-	out, err := exec.Command("dpkg-query", append([]string{"-L"}, pkgs...)...).Output()
-	if err != nil {
-		fail("dpkg-query -L", err, out)
-		return
-	}
-	tarball := filepath.Join(dir, "rootfs.tar")
-	if err := writeRootfs(tarball, strings.Split(string(out), "\n")); err != nil {
-		fail("writing the root file system", err, nil)
-		return
-	}
-	n := rand.Uint32()
-	base := fmt.Sprintf("ginit-sidekiq-base:%d", n)
-	if out, err := exec.Command("docker", "import", tarball, base).CombinedOutput(); err != nil {
-		fail("docker import", err, out)
-		return
-	}
-	tag := fmt.Sprintf("ginit-sidekiq:%d", n)
-	itest.AtExit(func() { exec.Command("docker", "rmi", "-f", tag, base).Run() })
-
-	ctx := filepath.Join(dir, "context")
-	os.Mkdir(ctx, 0o755)
-	dockerfile := "FROM " + base + "\nCOPY ginit /ginit\nCOPY startup.sh app.rb /app/\n"
+	body := "COPY ginit /ginit\nCOPY startup.sh app.rb /app/\n"
 	copies := [][2]string{
 		{itest.Ginit, "ginit"},
 		{filepath.Join(sidekiqApp(), "startup.sh"), "startup.sh"},
@@ -101,25 +61,67 @@ func buildSidekiqImage() {
 	}
 	if tini, err := exec.LookPath("tini-static"); err == nil {
 		copies = append(copies, [2]string{tini, "tini"})
-		dockerfile += "COPY tini /tini\n"
+		body += "COPY tini /tini\n"
 		sidekiqImageTini = true
 	}
-	dockerfile += "ENTRYPOINT [\"/ginit\", \"--\"]\nCMD [\"bash\", \"/app/startup.sh\"]\n"
+	body += "ENTRYPOINT [\"/ginit\", \"--\"]\nCMD [\"bash\", \"/app/startup.sh\"]\n"
+	var err error
+	sidekiqImage, sidekiqNoDocker, err = debianImage("sidekiq", []string{"bash", "dash", "coreutils", "ruby-sidekiq"}, copies, body)
+	if err != nil {
+		sidekiqImageErr = err.Error()
+	}
+}
+
+// debianImage builds an image, removed at exit: FROM a `docker import` of
+// the installed files of pkgs and of every package they depend on (this
+// machine's own Debian files: no registry is needed), then body, a
+// Dockerfile's further lines, with copies (a file here, its name in the
+// build context) to COPY from. noDocker says no engine answers: a skip,
+// not a failure.
+func debianImage(name string, pkgs []string, copies [][2]string, body string) (tag string, noDocker bool, err error) {
+	if out, err := exec.Command("docker", "info", "-f", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		return "", true, errors.New("no Docker engine answers `docker info`: " + strings.TrimSpace(string(out)))
+	}
+	dir, err := os.MkdirTemp("", "ginit-"+name+"-image-")
+	if err != nil {
+		return "", false, err
+	}
+	defer os.RemoveAll(dir)
+	fail := func(what string, err error, out []byte) (string, bool, error) {
+		return "", false, fmt.Errorf("%s: %v: %s", what, err, out)
+	}
+	closure, err := dependencyClosure(pkgs...)
+	if err != nil {
+		return fail("dpkg-query", err, nil)
+	}
+	out, err := exec.Command("dpkg-query", append([]string{"-L"}, closure...)...).Output()
+	if err != nil {
+		return fail("dpkg-query -L", err, out)
+	}
+	tarball := filepath.Join(dir, "rootfs.tar")
+	if err := writeRootfs(tarball, strings.Split(string(out), "\n")); err != nil {
+		return fail("writing the root file system", err, nil)
+	}
+	n := rand.Uint32()
+	base, tag := fmt.Sprintf("ginit-%s-base:%d", name, n), fmt.Sprintf("ginit-%s:%d", name, n)
+	if out, err := exec.Command("docker", "import", tarball, base).CombinedOutput(); err != nil {
+		return fail("docker import", err, out)
+	}
+	itest.AtExit(func() { exec.Command("docker", "rmi", "-f", tag, base).Run() })
+	ctx := filepath.Join(dir, "context")
+	os.Mkdir(ctx, 0o755)
 	for _, c := range copies {
 		if out, err := exec.Command("cp", c[0], filepath.Join(ctx, c[1])).CombinedOutput(); err != nil {
-			fail("cp", err, out)
-			return
+			return fail("cp", err, out)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-		fail("Dockerfile", err, nil)
-		return
+	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("FROM "+base+"\n"+body), 0o644); err != nil {
+		return fail("Dockerfile", err, nil)
 	}
 	if out, err := exec.Command("docker", "build", "-q", "-t", tag, ctx).CombinedOutput(); err != nil {
-		fail("docker build", err, out)
-		return
+		return fail("docker build", err, out)
 	}
-	sidekiqImage = tag
+	return tag, false, nil
 }
 
 // dependencyClosure lists the installed packages that roots need: their

@@ -284,21 +284,30 @@ func deploy(rs *redisServer, r *itest.Run, jid string) (s stopped) {
 	if s.err = r.Cmd.Process.Signal(syscall.SIGTERM); s.err != nil {
 		return s
 	}
-	select {
-	case <-r.Done():
-	case <-time.After(orchestratorDeadline):
-		s.killed = true
-		r.Cmd.Process.Kill()
-		select {
-		case <-r.Done():
-		case <-time.After(itest.Patience):
-			s.err = fmt.Errorf("PID 1 still running %v after SIGKILL", itest.Patience)
-			return s
-		}
+	if s.killed, s.err = orchestrate(r); s.err != nil {
+		return s
 	}
 	s.took, s.code = time.Since(s.sent), r.Code()
 	s.fate, s.err = rs.fate(jid)
 	return s
+}
+
+// orchestrate waits, once SIGTERM has gone to PID 1, as the orchestrator
+// does: until PID 1 exits, or SIGKILL at orchestratorDeadline. killed says
+// the deadline passed; err, that PID 1 outlived even SIGKILL.
+func orchestrate(r *itest.Run) (killed bool, err error) {
+	select {
+	case <-r.Done():
+		return false, nil
+	case <-time.After(orchestratorDeadline):
+	}
+	r.Cmd.Process.Kill()
+	select {
+	case <-r.Done():
+		return true, nil
+	case <-time.After(itest.Patience):
+		return true, fmt.Errorf("PID 1 still running %v after SIGKILL", itest.Patience)
+	}
 }
 
 // TestSidekiq runs the stack as PID 1 of a new PID namespace with its own

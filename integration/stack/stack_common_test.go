@@ -232,17 +232,8 @@ func stackDeploy(app stackApp, r *itest.Run, w work) (s served) {
 	if app.probe {
 		go func() { probed <- refusedAfter(port, s.sent, replies) }()
 	}
-	select {
-	case <-r.Done():
-	case <-time.After(orchestratorDeadline):
-		s.killed = true
-		r.Cmd.Process.Kill()
-		select {
-		case <-r.Done():
-		case <-time.After(itest.Patience):
-			s.err = fmt.Errorf("PID 1 still running %v after SIGKILL", itest.Patience)
-			return s
-		}
+	if s.killed, s.err = orchestrate(r); s.err != nil {
+		return s
 	}
 	s.exitAt = time.Now()
 	s.took, s.code = s.exitAt.Sub(s.sent), r.Code()

@@ -7,7 +7,6 @@ package stack
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,62 +33,18 @@ var (
 func buildPumaImage() {
 	began := time.Now()
 	defer func() { pumaImageTook = time.Since(began) }()
-	if out, err := exec.Command("docker", "info", "-f", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		pumaImageErr, pumaNoDocker = "no Docker engine answers `docker info`: "+strings.TrimSpace(string(out)), true
-		return
-	}
-	dir, err := os.MkdirTemp("", "ginit-puma-image-")
-	if err != nil {
-		pumaImageErr = err.Error()
-		return
-	}
-	defer os.RemoveAll(dir)
-	pkgs, err := dependencyClosure("bash", "dash", "coreutils", "puma", "ruby-rack")
-	if err != nil {
-		pumaImageErr = "dpkg-query: " + err.Error()
-		return
-	}
-	out, err := exec.Command("dpkg-query", append([]string{"-L"}, pkgs...)...).Output()
-	if err != nil {
-		pumaImageErr = fmt.Sprintf("dpkg-query -L: %v: %s", err, out)
-		return
-	}
-	tarball := filepath.Join(dir, "rootfs.tar")
-	if err := writeRootfs(tarball, strings.Split(string(out), "\n")); err != nil {
-		pumaImageErr = "writing the root file system: " + err.Error()
-		return
-	}
-	n := rand.Uint32()
-	base, tag := fmt.Sprintf("ginit-puma-base:%d", n), fmt.Sprintf("ginit-puma:%d", n)
-	if out, err := exec.Command("docker", "import", tarball, base).CombinedOutput(); err != nil {
-		pumaImageErr = fmt.Sprintf("docker import: %v: %s", err, out)
-		return
-	}
-	itest.AtExit(func() { exec.Command("docker", "rmi", "-f", tag, base).Run() })
-	ctx := filepath.Join(dir, "context")
-	os.Mkdir(ctx, 0o755)
 	files := []string{"startup.sh", "puma.rb", "config.ru"}
+	copies := [][2]string{{itest.Ginit, "ginit"}}
 	for _, f := range files {
-		if out, err := exec.Command("cp", filepath.Join(testdata("puma"), f), ctx).CombinedOutput(); err != nil {
-			pumaImageErr = fmt.Sprintf("cp: %v: %s", err, out)
-			return
-		}
+		copies = append(copies, [2]string{filepath.Join(testdata("puma"), f), f})
 	}
-	if out, err := exec.Command("cp", itest.Ginit, filepath.Join(ctx, "ginit")).CombinedOutput(); err != nil {
-		pumaImageErr = fmt.Sprintf("cp: %v: %s", err, out)
-		return
-	}
-	dockerfile := "FROM " + base + "\nCOPY ginit /ginit\nCOPY " + strings.Join(files, " ") + " /app/\n" +
+	body := "COPY ginit /ginit\nCOPY " + strings.Join(files, " ") + " /app/\n" +
 		"ENTRYPOINT [\"/ginit\", \"--\"]\nCMD [\"bash\", \"/app/startup.sh\"]\n"
-	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+	var err error
+	pumaImage, pumaNoDocker, err = debianImage("puma", []string{"bash", "dash", "coreutils", "puma", "ruby-rack"}, copies, body)
+	if err != nil {
 		pumaImageErr = err.Error()
-		return
 	}
-	if out, err := exec.Command("docker", "build", "-q", "-t", tag, ctx).CombinedOutput(); err != nil {
-		pumaImageErr = fmt.Sprintf("docker build: %v: %s", err, out)
-		return
-	}
-	pumaImage = tag
 }
 
 // launchDockerPuma (TestHeavyStack): `docker stop -t 30` of Puma behind

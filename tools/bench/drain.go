@@ -27,12 +27,7 @@ const drainSpread = 2 * time.Second
 
 // phaseDrain runs one wide drain per init and round, in random order.
 func (b *bench) phaseDrain() error {
-	var inits []*subject
-	for _, s := range b.subjects {
-		if s.init {
-			inits = append(inits, s)
-		}
-	}
+	inits := b.inits()
 	for range b.cfg.drains {
 		for _, i := range rand.Perm(len(inits)) {
 			s := inits[i]

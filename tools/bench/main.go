@@ -197,6 +197,17 @@ func (b *bench) add(s *subject) {
 	b.subjects = append(b.subjects, s)
 }
 
+// inits are the subjects that run a child: every column but Go's floor.
+func (b *bench) inits() []*subject {
+	var out []*subject
+	for _, s := range b.subjects {
+		if s.init {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (b *bench) column(name string) *subject {
 	for _, s := range b.subjects {
 		if s.name == name {
