@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ginit-dev/ginit/internal/itest"
@@ -23,5 +25,24 @@ func TestCtrlCOnTerminal(t *testing.T) {
 	}
 	if strings.Contains(r.Stdout(), "stop signal") {
 		t.Errorf("ginit itself got the SIGINT: %q", r.Stdout())
+	}
+}
+
+// On a terminal ginit sits in the background (the child has the
+// foreground), and with `stty tostop` a background write raises SIGTTOU:
+// ginit's own log must still get through, not fail (EIO) or loop.
+func TestLogOnTerminalWithTostop(t *testing.T) {
+	if _, err := exec.LookPath("stty"); err != nil {
+		t.Skip("SKIP: no stty (Debian's coreutils)")
+	}
+	t.Parallel()
+	record := strings.Join(itest.Helper("record", "USR2", "5"), " ")
+	r := itest.Start(t, itest.Opts{Args: []string{"-v", "--", "sh", "-c", "stty tostop && exec " + record}, TTY: true})
+	r.Expect("ready")
+	r.Signal(syscall.SIGWINCH)
+	r.Expect("forwarded signal signal=SIGWINCH")
+	r.Signal(syscall.SIGUSR2)
+	if code := r.Wait(); code != 5 {
+		t.Errorf("exit %d, want the child's 5", code)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -97,8 +98,8 @@ func (s *supervisor) noteNoFD(n int) {
 	s.procs.noFDSaid = true
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	s.log.Warn("drain", "descriptor limit reached: holding processes without a pidfd; they are signalled after a "+
-		"start-time check and checked every "+proctab.PollInterval.String(),
+	s.log.Warn("drain", "descriptor limit reached (pidfds leave "+strconv.Itoa(proctab.FdReserve)+" free): holding "+
+		"processes without a pidfd; they are signalled after a start-time check and checked every "+proctab.PollInterval.String(),
 		log.Num("count", n), log.Num("nofile_soft", int(lim.Cur)), log.Num("nofile_hard", int(lim.Max)))
 }
 

@@ -83,8 +83,12 @@ func (w *lineWriter) send(line []byte) bool {
 
 // run writes buffered lines until stderr breaks.
 func (w *lineWriter) run() {
-	runtime.LockOSThread() // never unlocked: the blocked SIGPIPE belongs to this thread
-	set := uint64(1) << (syscall.SIGPIPE - 1)
+	runtime.LockOSThread() // never unlocked: the blocked signals belong to this thread
+	// SIGTTOU too: ginit sits in the background of a terminal it shares
+	// with the child (docker run -t), and with `stty tostop` a write there
+	// raises SIGTTOU and fails (EIO, or restarts for ever once caught);
+	// blocked, the kernel lets the write through, as for an ignoring tini.
+	set := uint64(1)<<(syscall.SIGPIPE-1) | uint64(1)<<(syscall.SIGTTOU-1)
 	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
 	var spare []byte
 	for range w.wake {
