@@ -134,9 +134,10 @@ func (c *Config) tiniLevel(v string) int {
 }
 
 // envLevel parses GINIT_VERBOSITY, strictly: a typo is an error, not
-// silence, and so is a level beyond the most verbose.
+// silence, and so are blanks (as for GINIT_ booleans) and a level beyond
+// the most verbose.
 func envLevel(name, v string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
+	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 || n > 4 {
 		return 0, usagef("not a valid value for ", name, ": ", strconv.Quote(v), " (a level from 0 to 4)")
 	}
