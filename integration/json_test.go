@@ -12,7 +12,7 @@ import (
 	"github.com/ginit-dev/ginit/internal/itest"
 )
 
-// jsonEvents mirrors the README's table of JSON events: every key each
+// jsonEvents mirrors the table of JSON events in doc/shutdown.md (JSON logs): every key each
 // event may carry besides time, level, event and msg. A list key KEY may
 // be followed by KEY_more when it names more than 20 processes.
 var jsonEvents = map[string][]string{
