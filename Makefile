@@ -1,4 +1,4 @@
-# ginit: make build | test | demo | bench | lint | fuzz | race | release | images | push-images | image | deps
+# ginit: make build | test | test-fast | demo | bench | numbers | lint | fuzz | race | release | images | push-images | image | deps
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
@@ -33,7 +33,7 @@ deps:
 		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg rpm:rpm \
 		puma:puma rackup:ruby-rack gunicorn:gunicorn celery:celery \
 		/usr/lib/python3/dist-packages/redis:python3-redis /usr/lib/python3/dist-packages/grpc:python3-grpcio \
-		nginx:nginx haproxy:haproxy; do \
+		nginx:nginx haproxy:haproxy valgrind:valgrind perf:linux-perf; do \
 		{ command -v $${p%%:*} || test -e $${p%%:*}; } >/dev/null || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "make deps: installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -138,6 +138,14 @@ push-images:
 	for a in $(IMAGE_ARCHS); do docker push -q $(IMAGE_TAG)-$$a || exit 1; done
 	docker manifest create --amend $(IMAGE_TAG) $(foreach a,$(IMAGE_ARCHS),$(IMAGE_TAG)-$(a))
 	docker manifest push $(IMAGE_TAG)
+
+# The figures doc/performance.md quotes, each with its command, the commit
+# and the date: size, idle threads and memory as PID 1, strace -f -c of a
+# start-up, an instruction count (perf, else valgrind; make deps installs
+# strace, valgrind and perf). Under a minute. See doc/performance.md.
+.PHONY: numbers
+numbers: build
+	$(GO) run ./tools/numbers -ginit $(OUT)
 
 # ginit beside tini, dumb-init and catatonit (deps installs them) and Go's
 # own floor, interleaved in one run; a few minutes. See doc/performance.md.
