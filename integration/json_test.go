@@ -119,23 +119,23 @@ func checkProcList(t *testing.T, k string, v any, line string) {
 // between them print most events, at the most verbose level.
 func TestJSONEventsDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join(itest.RootDir, "doc", "shutdown.md"))
+	doc, err := os.ReadFile(filepath.Join(itest.RootDir, "doc", "shutdown.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for event, keys := range jsonEvents {
 		row := ""
-		for _, l := range strings.Split(string(readme), "\n") {
+		for _, l := range strings.Split(string(doc), "\n") {
 			if strings.Contains(l, "| `"+event+"`") {
 				row = l
 			}
 		}
 		if row == "" {
-			t.Errorf("README's JSON table lacks event %q", event)
+			t.Errorf("doc/shutdown.md's JSON table lacks event %q", event)
 		}
 		for _, k := range keys {
 			if !strings.Contains(row, "`"+k+"`") {
-				t.Errorf("README's row for %q lacks key %q", event, k)
+				t.Errorf("doc/shutdown.md's row for %q lacks key %q", event, k)
 			}
 		}
 	}
