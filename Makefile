@@ -65,6 +65,19 @@ test: deps build
 		END{printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' $$log; \
 	rm -f $$log; exit $$status
 
+# The quick subset, for a first run or an edit-test loop: go vet, the unit
+# tests and the integration tests of ./integration in -short mode (ginit as
+# PID 1, the oracle against tini-static); not ./integration/stack (engines,
+# packages, the real stack's servers) nor the heavy ones. Installs nothing:
+# a test whose tool is missing (tini-static, strace, cc) skips and says so.
+.PHONY: test-fast
+test-fast: build
+	$(GO) vet ./...
+	@set -o pipefail; t0=$$(date +%s); \
+	$(GO) test -count=1 -short -skip '^TestHeavy' $$($(GO) list ./... | grep -v /integration/stack) 2>&1 | \
+		grep -v 'no test files' || status=1; \
+	echo "make test-fast took $$(( $$(date +%s) - t0 )) s"; exit $${status:-0}
+
 demo: build
 	$(GO) run ./tools/demo $(OUT)
 
