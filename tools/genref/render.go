@@ -69,7 +69,7 @@ func Usage() string {
 		var rows [][2]string
 		for _, o := range cli.Options {
 			if o.Tini == group.tini {
-				rows = append(rows, [2]string{term(o), o.Help})
+				rows = append(rows, [2]string{term(o), plain(o.Help)})
 			}
 		}
 		helpRows(&b, 21, rows)
@@ -77,13 +77,13 @@ func Usage() string {
 	b.WriteString("\nEnvironment (flags win; each GINIT_ variable wins over its TINI_ twin):\n")
 	var rows [][2]string
 	for _, v := range cli.Vars {
-		rows = append(rows, [2]string{v.Name, v.Help})
+		rows = append(rows, [2]string{v.Name, plain(v.Help)})
 	}
 	helpRows(&b, 28, rows)
 	b.WriteString("\nExit codes:\n")
 	rows = nil
 	for _, e := range cli.Exits {
-		rows = append(rows, [2]string{e.Code, e.Help})
+		rows = append(rows, [2]string{e.Code, plain(e.Help)})
 	}
 	helpRows(&b, 10, rows)
 	return b.String()
