@@ -82,7 +82,7 @@ func (s *supervisor) reportText(code int, logNote string) string {
 		if st.begun() {
 			when = msec(s.child.ended.Sub(st.at)) + " after the stop"
 		}
-		add("main child ", log.ProcName(proctab.Proc{Pid: s.child.pid, Comm: s.child.comm}), ": ", s.child.desc, ", ", when)
+		add("main child ", log.ProcName(s.child.pid, s.child.comm), ": ", s.child.desc, ", ", when)
 	}
 	if s.drain.begun() {
 		add("drained with ", signals.Name(s.drain.sig), ": ", strconv.Itoa(len(s.outcome.ended)+s.outcome.endedMore), " process(es) ended")
@@ -92,12 +92,12 @@ func (s *supervisor) reportText(code int, logNote string) string {
 		since = " after the drain began"
 	}
 	for _, e := range s.outcome.ended {
-		add("  ", log.ProcName(e.p), ": ", e.status, ", ", msec(e.after), since)
+		add("  ", log.ProcName(e.p.Pid, e.p.Comm), ": ", e.status, ", ", msec(e.after), since)
 	}
 	if len(s.outcome.killed) > 0 {
 		var names []string
 		for _, p := range s.outcome.killed[:min(len(s.outcome.killed), log.ListMax)] {
-			names = append(names, log.ProcName(p))
+			names = append(names, log.ProcName(p.Pid, p.Comm))
 		}
 		if len(s.outcome.killed) > log.ListMax {
 			names = append(names, "+"+strconv.Itoa(len(s.outcome.killed)-log.ListMax)+" more")

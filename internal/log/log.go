@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ginit-dev/ginit/proctab"
 )
 
 // Log levels, tini's: 1 (the default) shows warnings and ginit's stop
@@ -29,7 +27,8 @@ type Field struct {
 	k, v   string
 	num    bool
 	isList bool
-	list   []proctab.Proc // see Procs
+	list   []Proc // see Procs
+	more   int    // processes left out of list
 }
 
 // Str is a string value, quoted in text when it must be (textSafe).
@@ -76,7 +75,7 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 		for _, f := range fs {
 			b.WriteString(`,"` + f.k + `":`)
 			if f.isList {
-				jsonList(&b, f.k, f.list)
+				jsonList(&b, f.k, f.list, f.more)
 			} else if f.num {
 				b.WriteString(f.v)
 			} else {
@@ -89,7 +88,7 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 		for _, f := range fs {
 			b.WriteString(" " + f.k + "=")
 			if f.isList {
-				textList(&b, f.list)
+				textList(&b, f.list, f.more)
 			} else if f.num || textSafe(f.v) {
 				b.WriteString(f.v)
 			} else {
