@@ -80,9 +80,13 @@ func (s *supervisor) run() (int, error) {
 	if code, ok := s.stoppedBeforeStart(); ok {
 		return code, nil
 	}
-	pid, err := spawn.Start(s.cfg.Argv, s.log)
+	pid, viaShell, err := spawn.Start(s.cfg.Argv)
 	if err != nil {
 		return 0, err
+	}
+	if viaShell != "" {
+		s.log.Warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
+			"fix: make #!/bin/sh its first line", log.Str("program", viaShell))
 	}
 	s.child.pid, s.child.started, s.self = pid, time.Now(), os.Getpid()
 	s.oom = oom.New()
