@@ -37,6 +37,7 @@ func (a *alarm) armed() bool { return a.c != nil }
 
 // onStatus says, every statusEvery while ginit waits, what for and until when.
 func (s *supervisor) onStatus() {
+	s.sayQuiet()
 	var waiting []proctab.Proc
 	if s.phase == stopping {
 		all, _ := s.list()

@@ -193,6 +193,7 @@ func (s *supervisor) recount() {
 	case len(fresh) > 0:
 		s.signalTops("processes appeared; draining them")
 	case s.noChildren:
+		s.sayQuiet()
 		s.log.Report("drained", "every process has exited", log.Num("count", s.drain.exited), log.Ms("after_ms", time.Since(s.since())))
 		s.finish()
 	}
