@@ -40,7 +40,8 @@ func (s *supervisor) onStatus() {
 	s.sayQuiet()
 	var waiting []proctab.Proc
 	if s.phase == stopping {
-		all, _ := s.list()
+		all, err := s.list()
+		s.procErr("the status line", err)
 		for _, p := range all {
 			if p.Alive() {
 				waiting = append(waiting, p)

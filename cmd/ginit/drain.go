@@ -181,7 +181,9 @@ func (s *supervisor) adopt(parents ...int) {
 	if s.procs.view.Forked() {
 		var ok bool
 		if kids, ok = s.procs.view.Children(func(pid int) bool { return s.procs.held[pid] != nil }); !ok {
-			kids, _ = s.list() // no children lists in this kernel: read everything
+			var err error
+			kids, err = s.list() // no children lists in this kernel: read everything
+			s.procErr("adopting a parent's children", err)
 		}
 		s.holdAll(kids)
 	}

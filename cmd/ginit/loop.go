@@ -33,9 +33,11 @@ import (
 //
 // Error policy: before the child starts every failure is fatal (exit 1, or
 // tini's 126/127 when the program cannot be run). Once it runs nothing is:
-// a failed signal, /proc read or wait4 is a warning, and ginit goes on to
-// the exit code it owes. Helpers return data or act on one process; the
-// loop below decides every transition.
+// a failed signal, /proc read (once per place and error: procerr.go) or
+// wait4 is a warning, and ginit goes on to the exit code it owes. Reads
+// that fail because the process has exited are not failures: the process
+// is gone. Helpers return data or act on one process; the loop below
+// decides every transition.
 type phase int
 
 const (
@@ -73,6 +75,8 @@ type supervisor struct {
 	status      alarm  // the next "waiting for" line (alarm.go)
 
 	outcome outcome // report.go: what ginit's deadlines and the OOM killer did
+
+	procErrSaid map[string]bool // procerr.go: /proc failures already warned of
 }
 
 // run supervises until ginit should exit, and returns the exit code.
@@ -185,7 +189,9 @@ func (s *supervisor) recount() {
 		return // the reap found a zombie ginit did not know of, whose children it holds now
 	}
 	if !s.nothingLeft() {
-		_, fresh, _ = s.listHeld() // without /proc, ECHILD alone must tell
+		var err error
+		_, fresh, err = s.listHeld() // without /proc, ECHILD alone must tell
+		s.procErr("looking for processes left", err)
 	}
 	switch {
 	case len(fresh) > 0 && s.phase == killing:
