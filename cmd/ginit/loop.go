@@ -215,19 +215,31 @@ func (s *supervisor) finish() {
 // exitCode is the main child's, or 137 when ginit's deadline killed work
 // during a stop (a clean-looking 143 would hide it), remapped by -e.
 func (s *supervisor) exitCode() int {
-	code := reaper.Code(s.child.status)
-	if !s.child.done || s.outcome.killedInStop {
-		code = 128 + int(syscall.SIGKILL)
-	}
+	code := exitCodeOf(s.child.status, s.child.done, s.outcome.killedInStop)
 	if s.cfg.Remap[code] {
 		s.log.Debug("exit", "exit code remapped to 0 (-e)", log.Num("code", code))
 		code = 0
 	}
-	switch {
-	case len(s.outcome.oomed) > 0:
-		s.log.Report("exit", "ginit exiting", log.Num("code", code), log.Str("status", s.child.desc), log.Procs("oom_killed", s.outcome.oomed))
-	case s.stop.begun() || s.drain.begun():
-		s.log.Report("exit", "ginit exiting", log.Num("code", code))
+	if s.stop.begun() || s.drain.begun() || len(s.outcome.oomed) > 0 {
+		s.log.Report("exit", "ginit exiting", exitFields(code, s.child.desc, s.outcome.oomed)...)
 	}
 	return code
+}
+
+// exitCodeOf is ginit's exit code before -e: the main child's (128+N
+// for signal N), or 137 when it never ended or ginit's deadline killed
+// work during a stop (a clean-looking 143 would hide it).
+func exitCodeOf(ws syscall.WaitStatus, done, killedInStop bool) int {
+	if !done || killedInStop {
+		return 128 + int(syscall.SIGKILL)
+	}
+	return reaper.Code(ws)
+}
+
+// exitFields are the exit event's: the code, and what the OOM killer did.
+func exitFields(code int, status string, oomed []proctab.Proc) []log.Field {
+	if len(oomed) == 0 {
+		return []log.Field{log.Num("code", code)}
+	}
+	return []log.Field{log.Num("code", code), log.Str("status", status), log.Procs("oom_killed", oomed)}
 }

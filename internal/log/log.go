@@ -66,10 +66,20 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 	if l.out.dropped > 0 {
 		fs = append(fs, Num("log_lines_dropped", l.out.dropped))
 	}
+	if l.out.send([]byte(Line(l.json, time.Now(), label, event, msg, fs...))) {
+		l.out.dropped = 0
+	} else {
+		l.out.dropped++
+		l.out.lost++
+	}
+}
+
+// Line renders one event as a text or JSON line, newline included.
+func Line(json bool, now time.Time, label, event, msg string, fs ...Field) string {
 	var b strings.Builder
-	if l.json {
+	if json {
 		b.WriteString(`{"time":"`)
-		b.WriteString(Stamp(time.Now()))
+		b.WriteString(Stamp(now))
 		b.WriteString(`","level":"` + label + `","event":"` + event + `","msg":`)
 		jsonString(&b, msg)
 		for _, f := range fs {
@@ -97,12 +107,7 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 		}
 		b.WriteString("\n")
 	}
-	if l.out.send([]byte(b.String())) {
-		l.out.dropped = 0
-	} else {
-		l.out.dropped++
-		l.out.lost++
-	}
+	return b.String()
 }
 
 // Error, Warn, Report, Info, Debug and Trace log at their level. Report is
