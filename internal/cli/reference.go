@@ -118,20 +118,24 @@ var Options = []Opt{
 		Help: "SIGNAL begins a stop too, besides TERM, INT and QUIT (an image whose " +
 			"STOPSIGNAL is SIGWINCH). Repeatable.",
 		Text: "SIGNAL begins a stop too, besides SIGTERM, SIGINT and SIGQUIT, for an image whose `STOPSIGNAL` is " +
-			"another (`SIGWINCH`). A name or a number, as `-p` and `-r` take them, of a signal ginit forwards " +
-			"(not `SIGKILL`, `SIGSTOP` or `SIGCHLD`); repeatable."},
+			"another (`FROM httpd`: `SIGWINCH`). A name or a number, as `-p` and `-r` take them, of a signal " +
+			"ginit forwards (not `SIGKILL`, `SIGSTOP` or `SIGCHLD`); repeatable.",
+		See: "[The stop](shutdown.md#the-stop)"},
 	{Long: "--signal-after-trap", Env: []string{"GINIT_SIGNAL_AFTER_TRAP"}, Default: "off",
-		Help: "When the main child trapped the stop signal and exited, send the stop " +
-			"signal to what it left anyway (for a trap that only cleans up).",
-		Text: "When the main child caught the stop signal with a handler (a shell `trap`) and then exited, " +
-			"send the stop signal to the processes it left as well. By default ginit leaves them to finish, " +
-			"taking it that the trap passed the stop on; this is for a trap that only cleans up."},
+		Help: "When the main child is a shell whose trap caught the stop signal, send " +
+			"the stop signal to what it left once it exits (for a trap that only cleans up).",
+		Text: "When the main child is a shell with a `trap` for the stop signal, ginit sends the signal to the " +
+			"shell alone, and when the shell exits it waits for what the shell left, taking it that the trap " +
+			"passed the stop on (event `trap` says so). With this option it sends them the stop signal then, " +
+			"for a trap that only cleans up.",
+		See: "[Who gets the stop signal](shutdown.md#who-gets-the-stop-signal)"},
 	{Short: "-r", Long: "--rewrite", Arg: "FROM:TO", Default: "none",
 		Accepts: []string{"TERM:QUIT", "15:3", "HUP:0", "SIGUSR1:usr2"},
 		Refuses: []string{"1", "1:2:3", "0:1", "9:1", "TERM:65"},
 		Help:    "Deliver signal FROM as TO (names or numbers); TO of 0 drops FROM. Repeatable.",
 		Text: "Deliver signal FROM as TO (dumb-init's syntax, with names or numbers: `TERM:QUIT`, `15:3`); " +
-			"TO of `0` drops FROM; repeatable. FROM must be a signal ginit forwards."},
+			"TO of `0` drops FROM; repeatable. FROM must be a signal ginit forwards. A stop signal stays a stop " +
+			"whatever it is rewritten to (`-r TERM:WINCH`, Apache's graceful stop)."},
 	{Long: "--log-format", Arg: "text|json", Env: []string{"GINIT_LOG_FORMAT"}, Default: "text",
 		Accepts: []string{"text", "json"}, Refuses: []string{"yaml", "JSON", ""},
 		Help: "Log lines as text, or one JSON object per line.",

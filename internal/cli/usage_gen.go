@@ -28,9 +28,9 @@ ginit's own:
                      SIGNAL begins a stop too, besides TERM, INT and QUIT (an
                      image whose STOPSIGNAL is SIGWINCH). Repeatable.
   --signal-after-trap
-                     When the main child trapped the stop signal and exited,
-                     send the stop signal to what it left anyway (for a trap
-                     that only cleans up).
+                     When the main child is a shell whose trap caught the stop
+                     signal, send the stop signal to what it left once it exits
+                     (for a trap that only cleans up).
   -r, --rewrite FROM:TO
                      Deliver signal FROM as TO (names or numbers); TO of 0
                      drops FROM. Repeatable.
