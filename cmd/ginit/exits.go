@@ -65,7 +65,11 @@ func (s *supervisor) skipReap() bool {
 // onExits handles what the last reap collected, in s.exits.
 func (s *supervisor) onExits() {
 	for _, e := range s.exits {
-		desc, oom := s.describe(e.Status)
+		var born time.Time // when the process started, where ginit knows it
+		if e.Pid == s.child.pid {
+			born = s.child.started
+		}
+		desc, oom := s.describe(e.Status, born)
 		p := proctab.Proc{Pid: e.Pid, Comm: "?"}
 		if h := s.procs.held[e.Pid]; h != nil {
 			p = h.Proc
@@ -90,7 +94,7 @@ func (s *supervisor) onExits() {
 		}
 	}
 	if len(s.exits) > 0 {
-		s.oom.Rebase()
+		s.oom.Reaped(time.Now())
 	}
 	if len(s.exits) > 0 && s.phase == draining {
 		parents := make([]int, len(s.exits))
@@ -101,21 +105,42 @@ func (s *supervisor) onExits() {
 	}
 }
 
-// describe says how a process ended, and whether the OOM killer did it.
-// The counter is read only for a SIGKILL ginit did not send (or a shell's
-// 137, a SIGKILLed child of its own): otherwise it costs nothing.
-func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
+// describe says how a process ended, and whether the OOM killer did it:
+// only for a SIGKILL ginit did not send (or a shell's 137, a SIGKILLed
+// child of its own), and only if an OOM kill was noted near its death and
+// after ginit's previous reap (internal/oom); otherwise, if the container
+// had an OOM kill, the status says plainly that the cause is unknown and
+// why. Other deaths cost nothing.
+func (s *supervisor) describe(ws syscall.WaitStatus, born time.Time) (desc string, oom bool) {
 	desc = reaper.Describe(ws)
 	if s.phase == killing {
 		return desc, false
 	}
 	switch {
-	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.oom.Rose():
-		return desc + " (out of memory)", true
-	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL) && s.oom.Rose():
-		return desc + " (after an out-of-memory kill)", true
+	case ws.Signaled() && ws.Signal() == syscall.SIGKILL:
+		oom, why := s.oom.Blame(time.Now(), born)
+		if oom {
+			return desc + " (out of memory)", true
+		}
+		if why != "" {
+			desc += " (" + why + ")"
+		}
+	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL):
+		if oom, _ := s.oom.Blame(time.Now(), born); oom {
+			return desc + " (after an out-of-memory kill)", true
+		}
 	}
 	return desc, false
+}
+
+// onOOM: the memory cgroup's events changed. A new OOM kill is said at
+// once, as the kernel made it: its victim may be a process that ginit
+// never reaps (a pool master's worker), and later deaths are blamed on it
+// only if they come near it.
+func (s *supervisor) onOOM() {
+	if n := s.oom.Note(time.Now()); n > 0 {
+		s.log.Warn("oom", "the kernel's OOM killer killed a process in the container", log.Num("count", int(n)))
+	}
 }
 
 // onChildExit reports the main child's end: in the stop report if a stop

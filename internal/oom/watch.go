@@ -1,0 +1,90 @@
+package oom
+
+import (
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// watch asks the kernel to say when the counter may have risen, and
+// returns the channel that says it; nil when it cannot be had (a cgroup v1
+// hierarchy mounted read-only, as Docker mounts it; no inotify instance
+// left). On cgroup v2 it is an inotify watch on memory.events, which the
+// kernel marks modified on every change of the file (at most 50 times a
+// second: its own rate limit), an OOM kill among them. On v1 it is the
+// memory cgroup's OOM event (an eventfd registered through
+// cgroup.event_control), which comes each time the cgroup runs out of
+// memory, just before the kill.
+//
+// The descriptor is non-blocking and read through an os.File, so the
+// relay's goroutine waits in the runtime's network poller and holds no OS
+// thread: ginit asks the kernel for no thread once the child runs.
+func watch(path string, v1 bool) <-chan struct{} {
+	var fd int
+	if v1 {
+		fd = oomEventfd(path)
+	} else {
+		fd = inotifyModify(path)
+	}
+	if fd < 0 {
+		return nil
+	}
+	c := make(chan struct{}, 1)
+	go relay(os.NewFile(uintptr(fd), path), c)
+	return c
+}
+
+// relay passes each wake-up on, several coalesced into one: the loop
+// reads the counter, and reads nothing else of the loop's, and reaps
+// nothing.
+func relay(f *os.File, c chan<- struct{}) {
+	buf := make([]byte, 4096)
+	for {
+		if _, err := f.Read(buf); err != nil {
+			return // the watch is gone: kills are still noticed at reaps
+		}
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func inotifyModify(path string) int {
+	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	if err != nil {
+		return -1
+	}
+	if _, err := unix.InotifyAddWatch(fd, path, unix.IN_MODIFY); err != nil {
+		unix.Close(fd)
+		return -1
+	}
+	return fd
+}
+
+// oomEventfd registers an eventfd for the v1 memory cgroup's OOM event.
+func oomEventfd(path string) int {
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return -1
+	}
+	ofd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(efd)
+		return -1
+	}
+	defer unix.Close(ofd) // the kernel holds what it needs once registered
+	ctl, err := unix.Open(path[:strings.LastIndexByte(path, '/')]+"/cgroup.event_control", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(efd)
+		return -1
+	}
+	defer unix.Close(ctl)
+	if _, err := unix.Write(ctl, []byte(strconv.Itoa(efd)+" "+strconv.Itoa(ofd))); err != nil {
+		unix.Close(efd)
+		return -1
+	}
+	return efd
+}
