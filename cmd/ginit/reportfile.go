@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ginit-dev/ginit/internal/rawfile"
 )
 
 // writeReportFile writes text to path, opened so that it cannot hang PID 1
@@ -219,7 +221,7 @@ func (w *walk) link(name string) (target string, proc bool, err error) {
 	if err := unix.Fstat(w.dir, &dir); err != nil {
 		return "", false, err
 	}
-	if why := trustedLink(link.Uid, dir.Uid, dir.Mode, uint32(unix.Geteuid())); why != "" {
+	if why := trustedLink(link.Uid, dir.Uid, dir.Mode, ours); why != "" {
 		return "", false, errors.New(why)
 	}
 	buf := make([]byte, unix.PathMax)
@@ -230,13 +232,41 @@ func (w *walk) link(name string) (target string, proc bool, err error) {
 	return string(buf[:n]), false, nil
 }
 
+// ours says whether uid is root, ginit's user, or no user of ginit's user
+// namespace at all: the kernel shows a file of a user outside it (the
+// host's root, under a user-namespaced runtime) as the overflow uid, and
+// no process inside, the app's included, can make one.
+func ours(uid uint32) bool {
+	if uid == 0 || uid == uint32(unix.Geteuid()) {
+		return true
+	}
+	overflow, _ := rawfile.Read("/proc/sys/kernel/overflowuid")
+	idMap, err := rawfile.Read("/proc/self/uid_map")
+	return err == nil && strings.TrimSpace(string(overflow)) == strconv.Itoa(int(uid)) && !mapped(string(idMap), uid)
+}
+
+// mapped says whether uid_map (/proc/self/uid_map) maps uid.
+func mapped(uidMap string, uid uint32) bool {
+	for line := range strings.SplitSeq(uidMap, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		in, err1 := strconv.ParseUint(f[0], 10, 32)
+		n, err2 := strconv.ParseUint(f[2], 10, 32)
+		if err1 == nil && err2 == nil && uint64(uid) >= in && uint64(uid) < in+n {
+			return true
+		}
+	}
+	return false
+}
+
 // trustedLink says why a symlink may not be followed, or "" when only root
-// or ginit's user (me) could have made it and could replace it: the link
-// and its directory belong to one of them, and the directory is writable
-// by nobody else, or sticky (no one else can replace a link there that is
-// not theirs).
-func trustedLink(linkUID, dirUID, dirMode, me uint32) string {
-	trusted := func(uid uint32) bool { return uid == 0 || uid == me }
+// or ginit's user (trusted) could have made it and could replace it: the
+// link and its directory belong to one of them, and the directory is
+// writable by nobody else, or sticky (no one else can replace a link
+// there that is not theirs).
+func trustedLink(linkUID, dirUID, dirMode uint32, trusted func(uint32) bool) string {
 	switch {
 	case !trusted(linkUID):
 		return "owned by uid " + strconv.Itoa(int(linkUID)) + ", not by root or ginit's user"
@@ -260,7 +290,7 @@ func checkFile(fd int, here string) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return nil
 	}
-	why := trustedFile(uint64(st.Nlink), st.Uid, uint32(unix.Geteuid()))
+	why := trustedFile(uint64(st.Nlink), st.Uid, ours)
 	if why == "" {
 		if err := unix.Ftruncate(fd, 0); err != nil {
 			why = "cannot truncate it: " + err.Error()
@@ -277,11 +307,11 @@ func checkFile(fd int, here string) error {
 // written, or "": another hard link could be one the app planted to a file
 // of root's (where fs.protected_hardlinks does not forbid it), and a file
 // of another user's is not ginit's to overwrite.
-func trustedFile(nlink uint64, uid, me uint32) string {
+func trustedFile(nlink uint64, uid uint32, trusted func(uint32) bool) string {
 	switch {
 	case nlink > 1:
 		return "a regular file with " + strconv.FormatUint(nlink, 10) + " hard links, not written"
-	case uid != 0 && uid != me:
+	case !trusted(uid):
 		return "a regular file owned by uid " + strconv.Itoa(int(uid)) + ", not written"
 	}
 	return ""

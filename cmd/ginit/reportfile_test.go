@@ -17,7 +17,7 @@ func TestTrustedLink(t *testing.T) {
 		{"root's, in a world-writable directory", 0, 0, 0o777, "in a directory that another user can write"},
 		{"root's, in a group-writable directory", 0, 0, 0o775, "in a directory that another user can write"},
 	} {
-		if got := trustedLink(tc.link, tc.dir, tc.mode, me); got != tc.want {
+		if got := trustedLink(tc.link, tc.dir, tc.mode, func(uid uint32) bool { return uid == 0 || uid == me }); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
@@ -36,8 +36,29 @@ func TestTrustedFile(t *testing.T) {
 		{"a second hard link", 2, 0, "a regular file with 2 hard links, not written"},
 		{"another user's", 1, 65534, "a regular file owned by uid 65534, not written"},
 	} {
-		if got := trustedFile(tc.nlink, tc.uid, me); got != tc.want {
+		if got := trustedFile(tc.nlink, tc.uid, func(uid uint32) bool { return uid == 0 || uid == me }); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A user namespace's uid_map: the overflow uid is no user of it when
+// unmapped, as under a user-namespaced runtime; on the host it is nobody.
+func TestMapped(t *testing.T) {
+	for _, tc := range []struct {
+		idMap string
+		uid   uint32
+		want  bool
+	}{
+		{"         0          0 4294967295\n", 65534, true},
+		{"         0     100000      65536\n", 65534, true},
+		{"         0     100000       1000\n", 65534, false},
+		{"         0       1000          1\n         1     100000      65536\n", 65534, true},
+		{"         0       1000          1\n", 65534, false},
+		{"", 0, false},
+	} {
+		if got := mapped(tc.idMap, tc.uid); got != tc.want {
+			t.Errorf("mapped(%q, %d) = %v, want %v", tc.idMap, tc.uid, got, tc.want)
 		}
 	}
 }
