@@ -2,13 +2,10 @@ package main
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/ginit-dev/ginit/internal/rawfile"
 )
 
 // writeReportFile writes text to path, opened so that it cannot hang PID 1
@@ -84,60 +81,39 @@ func openReport(path string) (int, error) {
 		for len(names) > 0 && (names[0] == "" || names[0] == ".") {
 			names = names[1:]
 		}
-		if len(names) == 0 {
-			at := w.at
-			if at == "" {
-				at = "/"
-			}
-			return -1, errors.New(at + ": a directory") // "/", ".", a link to a directory
+		if len(names) == 0 { // "/", ".", a link to a directory
+			return -1, errors.New(join(w.at, ".") + ": a directory")
 		}
 		name, last := names[0], len(names) == 1
 		names = names[1:]
 		here := join(w.at, name)
 		fd, err := w.next(name, last)
-		if err == nil && last {
+		if err == errLink {
+			if links++; links > maxLinks {
+				return -1, errors.New(here + ": " + syscall.ELOOP.Error())
+			}
+			var target string
+			if target, err = w.link(name); err == nil && target == "" {
+				fd, err = w.byKernel(name, last)
+			} else if err == nil { // the link's text stands for it in the path
+				if strings.HasPrefix(target, "/") {
+					if err := w.root(target); err != nil {
+						return -1, err
+					}
+				}
+				names = append(strings.Split(target, "/"), names...)
+				continue
+			}
+		}
+		switch {
+		case err == syscall.ENXIO && last:
+			return -1, errors.New("a FIFO with no reader (ENXIO); not waiting for one")
+		case err != nil:
+			return -1, errors.New(here + ": " + err.Error())
+		case last:
 			return fd, checkFile(fd, here)
 		}
-		if err == nil {
-			w.move(fd, here)
-			continue
-		}
-		if err != errLink {
-			if err == syscall.ENXIO && last {
-				return -1, errors.New("a FIFO with no reader (ENXIO); not waiting for one")
-			}
-			return -1, errors.New(here + ": " + err.Error())
-		}
-		if links++; links > maxLinks {
-			return -1, errors.New(here + ": " + syscall.ELOOP.Error())
-		}
-		target, proc, err := w.link(name)
-		if err != nil {
-			return -1, errors.New(here + ": a symlink, not followed: " + err.Error())
-		}
-		if proc { // the kernel follows it, this one link
-			flags := unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC
-			if last {
-				flags = reportFlags &^ unix.O_NOFOLLOW
-			}
-			fd, err := openat(w.dir, name, flags, 0)
-			switch {
-			case err == syscall.ENXIO && last:
-				return -1, errors.New("a FIFO with no reader (ENXIO); not waiting for one")
-			case err != nil:
-				return -1, errors.New(here + ": " + err.Error())
-			case last:
-				return fd, checkFile(fd, here)
-			}
-			w.move(fd, here)
-			continue
-		}
-		if strings.HasPrefix(target, "/") {
-			if err := w.root(target); err != nil {
-				return -1, err
-			}
-		}
-		names = append(strings.Split(target, "/"), names...)
+		w.move(fd, here)
 	}
 }
 
@@ -199,83 +175,42 @@ func (w *walk) next(name string, last bool) (int, error) {
 }
 
 // link reads the symlink name in the directory reached, if it may be
-// followed. proc: a link the kernel makes in /proc, for the kernel to
-// follow.
-func (w *walk) link(name string) (target string, proc bool, err error) {
+// followed; "" for a link the kernel makes in /proc, for the kernel to
+// follow (its text may be no path: "pipe:[123]").
+func (w *walk) link(name string) (string, error) {
 	fd, err := openat(w.dir, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	defer unix.Close(fd)
 	var link, dir unix.Stat_t
 	var fs unix.Statfs_t
-	if err := unix.Fstat(fd, &link); err != nil {
-		return "", false, err
-	}
-	if link.Mode&unix.S_IFMT != unix.S_IFLNK {
-		return "", false, errors.New("replaced while ginit looked at it")
-	}
-	if unix.Fstatfs(fd, &fs) == nil && fs.Type == unix.PROC_SUPER_MAGIC {
-		return "", true, nil
-	}
-	if err := unix.Fstat(w.dir, &dir); err != nil {
-		return "", false, err
+	switch {
+	case unix.Fstat(fd, &link) != nil || link.Mode&unix.S_IFMT != unix.S_IFLNK:
+		return "", errors.New("a symlink, replaced while ginit looked at it")
+	case unix.Fstatfs(fd, &fs) == nil && fs.Type == unix.PROC_SUPER_MAGIC:
+		return "", nil
+	case unix.Fstat(w.dir, &dir) != nil:
+		return "", errors.New("a symlink in a directory ginit cannot stat")
 	}
 	if why := trustedLink(link.Uid, dir.Uid, dir.Mode, ours); why != "" {
-		return "", false, errors.New(why)
+		return "", errors.New("a symlink, not followed: " + why)
 	}
 	buf := make([]byte, unix.PathMax)
 	n, err := unix.Readlinkat(fd, "", buf)
-	if err != nil {
-		return "", false, err
+	if err != nil || n == 0 {
+		return "", errors.New("a symlink ginit cannot read")
 	}
-	return string(buf[:n]), false, nil
+	return string(buf[:n]), nil
 }
 
-// ours says whether uid is root, ginit's user, or no user of ginit's user
-// namespace at all: the kernel shows a file of a user outside it (the
-// host's root, under a user-namespaced runtime) as the overflow uid, and
-// no process inside, the app's included, can make one.
-func ours(uid uint32) bool {
-	if uid == 0 || uid == uint32(unix.Geteuid()) {
-		return true
+// byKernel opens the /proc link name, which the kernel follows, this one
+// link: a directory to walk on, or, last, the report file.
+func (w *walk) byKernel(name string, last bool) (int, error) {
+	if last {
+		return openat(w.dir, name, reportFlags&^unix.O_NOFOLLOW, 0)
 	}
-	overflow, _ := rawfile.Read("/proc/sys/kernel/overflowuid")
-	idMap, err := rawfile.Read("/proc/self/uid_map")
-	return err == nil && strings.TrimSpace(string(overflow)) == strconv.Itoa(int(uid)) && !mapped(string(idMap), uid)
-}
-
-// mapped says whether uid_map (/proc/self/uid_map) maps uid.
-func mapped(uidMap string, uid uint32) bool {
-	for line := range strings.SplitSeq(uidMap, "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			continue
-		}
-		in, err1 := strconv.ParseUint(f[0], 10, 32)
-		n, err2 := strconv.ParseUint(f[2], 10, 32)
-		if err1 == nil && err2 == nil && uint64(uid) >= in && uint64(uid) < in+n {
-			return true
-		}
-	}
-	return false
-}
-
-// trustedLink says why a symlink may not be followed, or "" when only root
-// or ginit's user (trusted) could have made it and could replace it: the
-// link and its directory belong to one of them, and the directory is
-// writable by nobody else, or sticky (no one else can replace a link
-// there that is not theirs).
-func trustedLink(linkUID, dirUID, dirMode uint32, trusted func(uint32) bool) string {
-	switch {
-	case !trusted(linkUID):
-		return "owned by uid " + strconv.Itoa(int(linkUID)) + ", not by root or ginit's user"
-	case !trusted(dirUID):
-		return "in a directory owned by uid " + strconv.Itoa(int(dirUID)) + ", not by root or ginit's user"
-	case dirMode&0o022 != 0 && dirMode&unix.S_ISVTX == 0:
-		return "in a directory that another user can write"
-	}
-	return ""
+	return openat(w.dir, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 }
 
 // checkFile truncates the report file fd, opened at here, if it is a
@@ -303,20 +238,6 @@ func checkFile(fd int, here string) error {
 	return nil
 }
 
-// trustedFile says why an existing regular file may not be truncated and
-// written, or "": another hard link could be one the app planted to a file
-// of root's (where fs.protected_hardlinks does not forbid it), and a file
-// of another user's is not ginit's to overwrite.
-func trustedFile(nlink uint64, uid uint32, trusted func(uint32) bool) string {
-	switch {
-	case nlink > 1:
-		return "a regular file with " + strconv.FormatUint(nlink, 10) + " hard links, not written"
-	case !trusted(uid):
-		return "a regular file owned by uid " + strconv.Itoa(int(uid)) + ", not written"
-	}
-	return ""
-}
-
 func openat(dir int, name string, flags int, mode uint32) (int, error) {
 	for {
 		fd, err := unix.Openat(dir, name, flags, mode)
@@ -326,12 +247,17 @@ func openat(dir int, name string, flags int, mode uint32) (int, error) {
 	}
 }
 
-func join(dir, name string) string {
-	if dir == "" {
+// join names a step of the walk for messages: at is "" at the root.
+func join(at, name string) string {
+	switch {
+	case name == "." && at == "":
+		return "/"
+	case name == ".":
+		return at
+	case at == "":
 		return "/" + name
-	}
-	if dir == "." {
+	case at == ".":
 		return name
 	}
-	return dir + "/" + name
+	return at + "/" + name
 }
