@@ -203,7 +203,8 @@ func TestOOMKillReapedByPoolMaster(t *testing.T) {
 		t.Errorf("the pool worker's OOM kill was blamed on the main child's SIGKILL:\n%s\n%s", stderr, text)
 	}
 	want := "killed by SIGKILL (cause unknown; the container's last OOM kill was "
-	if !strings.Contains(string(text), want) {
-		t.Errorf("the report does not say the cause is unknown (%s...):\n%s", want, text)
+	if !strings.Contains(string(text), want) || !strings.Contains(stderr, "warn main child exited pid=") ||
+		!strings.Contains(stderr, `status="`+want) {
+		t.Errorf("the warning and the report do not say the cause is unknown (%s...):\n%s\n%s", want, stderr, text)
 	}
 }

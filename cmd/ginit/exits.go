@@ -69,7 +69,7 @@ func (s *supervisor) onExits() {
 		if e.Pid == s.child.pid {
 			born = s.child.started
 		}
-		desc, oom := s.describe(e.Status, born)
+		desc, oom, unsure := s.describe(e.Status, born)
 		p := proctab.Proc{Pid: e.Pid, Comm: "?"}
 		if h := s.procs.held[e.Pid]; h != nil {
 			p = h.Proc
@@ -84,7 +84,7 @@ func (s *supervisor) onExits() {
 		}
 		switch {
 		case e.Pid == s.child.pid:
-			s.onChildExit(oom)
+			s.onChildExit(oom || unsure)
 		case oom:
 			s.log.Warn("oom", "process killed by the kernel's OOM killer", log.Num("pid", e.Pid), log.Str("cmd", p.Comm), log.Str("status", desc))
 		case s.cfg.WarnOnReap:
@@ -110,27 +110,27 @@ func (s *supervisor) onExits() {
 // child of its own), and only if an OOM kill was noted near its death and
 // after ginit's previous reap (internal/oom); otherwise, if the container
 // had an OOM kill, the status says plainly that the cause is unknown and
-// why. Other deaths cost nothing.
-func (s *supervisor) describe(ws syscall.WaitStatus, born time.Time) (desc string, oom bool) {
+// why (unsure). Other deaths cost nothing.
+func (s *supervisor) describe(ws syscall.WaitStatus, born time.Time) (desc string, oom, unsure bool) {
 	desc = reaper.Describe(ws)
 	if s.phase == killing {
-		return desc, false
+		return desc, false, false
 	}
 	switch {
 	case ws.Signaled() && ws.Signal() == syscall.SIGKILL:
-		oom, why := s.oom.Blame(time.Now(), born)
-		if oom {
-			return desc + " (out of memory)", true
+		blamed, why := s.oom.Blame(time.Now(), born)
+		if blamed {
+			return desc + " (out of memory)", true, false
 		}
 		if why != "" {
-			desc += " (" + why + ")"
+			return desc + " (" + why + ")", false, true
 		}
 	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL):
-		if oom, _ := s.oom.Blame(time.Now(), born); oom {
-			return desc + " (after an out-of-memory kill)", true
+		if blamed, _ := s.oom.Blame(time.Now(), born); blamed {
+			return desc + " (after an out-of-memory kill)", true, false
 		}
 	}
-	return desc, false
+	return desc, false, false
 }
 
 // onOOM: the memory cgroup's events changed. A new OOM kill is said at
@@ -144,10 +144,11 @@ func (s *supervisor) onOOM() {
 }
 
 // onChildExit reports the main child's end: in the stop report if a stop
-// began, or if the OOM killer ended it.
-func (s *supervisor) onChildExit(oom bool) {
+// began, or as a warning if the OOM killer ended it, or a SIGKILL did
+// whose cause is unknown while the container had OOM kills (warn).
+func (s *supervisor) onChildExit(warn bool) {
 	fs := []log.Field{log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm), log.Str("status", s.child.desc)}
-	if oom && !s.stop.begun() {
+	if warn && !s.stop.begun() {
 		s.log.Warn("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.child.ended.Sub(s.child.started)))...)
 		return
 	}
