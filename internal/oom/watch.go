@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,8 +32,13 @@ func watch(path string, v1 bool) <-chan struct{} {
 	if fd < 0 {
 		return nil
 	}
+	f := os.NewFile(uintptr(fd), path)
+	if f.SetReadDeadline(time.Time{}) != nil { // not in the poller: a read would fail or block a thread
+		f.Close()
+		return nil
+	}
 	c := make(chan struct{}, 1)
-	go relay(os.NewFile(uintptr(fd), path), c)
+	go relay(f, c)
 	return c
 }
 
