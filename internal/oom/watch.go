@@ -38,22 +38,37 @@ func watch(path string, v1 bool) <-chan struct{} {
 		return nil
 	}
 	c := make(chan struct{}, 1)
-	go relay(f, c)
+	var again []time.Duration
+	if v1 {
+		again = v1Again
+	}
+	go relay(f, c, again)
 	return c
 }
 
-// relay passes each wake-up on, several coalesced into one: the loop
-// reads the counter, and reads nothing else of the loop's, and reaps
-// nothing.
-func relay(f *os.File, c chan<- struct{}) {
+// v1Again: v1's event comes just before the kill is counted, so the loop
+// looks again a little later, lest the kill go unsaid until a reap.
+var v1Again = []time.Duration{10 * time.Millisecond, 100 * time.Millisecond, time.Second}
+
+// relay passes each wake-up on, several coalesced into one, and again
+// after each delay in again; the loop reads the counter. It reads nothing
+// of the loop's and reaps nothing.
+func relay(f *os.File, c chan<- struct{}, again []time.Duration) {
 	buf := make([]byte, 4096)
+	wake := func() {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
 	for {
 		if _, err := f.Read(buf); err != nil {
 			return // the watch is gone: kills are still noticed at reaps
 		}
-		select {
-		case c <- struct{}{}:
-		default:
+		wake()
+		for _, d := range again {
+			time.Sleep(d) // parks the goroutine: no thread is held
+			wake()
 		}
 	}
 }
