@@ -13,8 +13,8 @@ import (
 // returns the channel that says it; nil when it cannot be had (a cgroup v1
 // hierarchy mounted read-only, as Docker mounts it; no inotify instance
 // left). On cgroup v2 it is an inotify watch on memory.events, which the
-// kernel marks modified on every change of the file (at most 50 times a
-// second: its own rate limit), an OOM kill among them. On v1 it is the
+// kernel marks modified on changes of the file (rate-limited), an OOM
+// kill among them. On v1 it is the
 // memory cgroup's OOM event (an eventfd registered through
 // cgroup.event_control), which comes each time the cgroup runs out of
 // memory, just before the kill.
@@ -38,11 +38,11 @@ func watch(path string, v1 bool) <-chan struct{} {
 		return nil
 	}
 	c := make(chan struct{}, 1)
-	var again []time.Duration
 	if v1 {
-		again = v1Again
+		go relay(f, c, v1Again, 0)
+	} else {
+		go relay(f, c, nil, v2Rest)
 	}
-	go relay(f, c, again)
 	return c
 }
 
@@ -50,10 +50,18 @@ func watch(path string, v1 bool) <-chan struct{} {
 // looks again a little later, lest the kill go unsaid until a reap.
 var v1Again = []time.Duration{10 * time.Millisecond, 100 * time.Millisecond, time.Second}
 
+// v2Rest: memory.events changes with every charge over memory.max too,
+// which a container whose page cache fills its limit does all the time;
+// the relay then rests before it reads the next events (the kernel keeps
+// them, merged), so the loop wakes at most 10 times a second. A kill
+// counted before a reap is still seen at the reap (Reaped reads the count).
+const v2Rest = 100 * time.Millisecond
+
 // relay passes each wake-up on, several coalesced into one, and again
-// after each delay in again; the loop reads the counter. It reads nothing
-// of the loop's and reaps nothing.
-func relay(f *os.File, c chan<- struct{}, again []time.Duration) {
+// after each delay in again, then rests; the loop reads the counter. It
+// reads nothing of the loop's and reaps nothing. Its sleeps park the
+// goroutine: no thread is held.
+func relay(f *os.File, c chan<- struct{}, again []time.Duration, rest time.Duration) {
 	buf := make([]byte, 4096)
 	wake := func() {
 		select {
@@ -67,9 +75,10 @@ func relay(f *os.File, c chan<- struct{}, again []time.Duration) {
 		}
 		wake()
 		for _, d := range again {
-			time.Sleep(d) // parks the goroutine: no thread is held
+			time.Sleep(d)
 			wake()
 		}
+		time.Sleep(rest)
 	}
 }
 
