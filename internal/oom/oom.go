@@ -59,9 +59,6 @@ func New() *Counter {
 	return &Counter{}
 }
 
-// Watched says whether the kernel tells ginit of OOM kills as they happen.
-func (o *Counter) Watched() bool { return o != nil && o.watched }
-
 // files lists where the counter may be, best first. A container's
 // /sys/fs/cgroup shows its own cgroup at the root (cgroup namespace, or
 // the runtime's bind mount), so the root is tried after the path that
