@@ -32,7 +32,7 @@ var jsonEvents = map[string][]string{
 	"wait":       {"count", "waiting_for", "waited_ms", "deadline", "deadline_in_ms"},
 	"drained":    {"pid", "cmd", "status", "after_ms", "count"},
 	"kill":       {"killed", "count", "deadline", "after_ms", "left", "bound", "error"},
-	"oom":        {"pid", "cmd", "status"},
+	"oom":        {"pid", "cmd", "status", "count"},
 	"zombie":     {"pid", "status"},
 	"exit":       {"code", "status", "oom_killed"},
 	"report":     {"path", "error", "bytes"},
