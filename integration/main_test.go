@@ -39,4 +39,7 @@ var helpers = itest.Helpers{
 		return inCgroup(args[0], args[1:])
 	},
 	"hog": func([]string) int { return hog() }, // hog: use memory until the OOM killer ends it
+	// pgrp_test.go
+	"regroup":  func([]string) int { return regroup() },  // start a stranger in a group of its own, then exit
+	"stranger": func([]string) int { return stranger() }, // after the drain's SIGTERM, lead a group with the main child's old number
 }
