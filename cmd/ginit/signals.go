@@ -192,11 +192,11 @@ func (s *supervisor) groupProven() bool {
 
 // noteGroup remembers, with -g, which of the handles just taken are in the
 // main child's group while that group is provably the child's: before the
-// drain begins (the child not yet reaped, or reaped in this same turn of
-// the loop: its number free for microseconds, a reuse would need the pid
-// counter to come round to it just then), or while groupProven. Not the
-// leader's pid: once the child is reaped, a process with that pid is a
-// stranger leading a group of its own.
+// child is reaped; in the listing that begins the drain, in the same turn
+// of the loop as the reap (its number free for microseconds: a reuse would
+// need the pid counter to come round to it just then); later only while
+// groupProven. Not the leader's pid: once the child is reaped, a process
+// with that pid is a stranger leading a group of its own.
 func (s *supervisor) noteGroup(hs []*proctab.Handle) {
 	if !s.cfg.Group {
 		return
@@ -206,7 +206,7 @@ func (s *supervisor) noteGroup(hs []*proctab.Handle) {
 		if h.Pgrp != s.child.pid || h.Pid == s.child.pid {
 			continue
 		}
-		if s.drain.begun() {
+		if s.child.done && (s.drain.begun() || s.phase == killing) {
 			if proven < 0 {
 				proven = 0
 				if s.groupProven() {
