@@ -40,4 +40,7 @@ var helpers = itest.Helpers{
 	},
 	"hog":     func([]string) int { return hog() }, // hog: use memory until the OOM killer ends it
 	"oompool": oomPool,                             // oompool HOGARGV...: see oomPool
+	// pgrp_test.go
+	"regroup":  func([]string) int { return regroup() },  // start a stranger in a group of its own, then exit
+	"stranger": func([]string) int { return stranger() }, // after the drain's SIGTERM, lead a group with the main child's old number
 }

@@ -18,6 +18,7 @@ type holds struct {
 	view      *proctab.View
 	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
 	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
+	group     map[proctab.ID]bool     // with -g: seen in the main child's group while it was the child's (signals.go)
 	kidsOf    map[int][]int           // held pids by their parent's, as last seen
 	modeSaid  bool                    // the drain has said how processes are held
 	noFDSaid  bool                    // the descriptor limit has been reported
@@ -86,6 +87,7 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 		s.procs.kidsOf[h.PPid] = append(s.procs.kidsOf[h.PPid], h.Pid)
 	}
 	s.noteNoFD(noFD)
+	s.noteGroup(hs)
 }
 
 // noteNoFD says, once, that processes are held without a pidfd because
@@ -156,6 +158,7 @@ func (s *supervisor) openView() (*proctab.View, error) {
 // release forgets a process that has ended, and reports it.
 func (s *supervisor) release(h *proctab.Handle, status string) {
 	delete(s.procs.held, h.Pid)
+	delete(s.procs.group, h.ID())
 	h.Close()
 	if h.Pid == s.child.pid || !s.drain.begun() && s.phase != killing {
 		return

@@ -22,6 +22,7 @@
 //	child.go       the main child's state and names
 //	report.go      the outcome, the stop report, the last log flush
 //	reportfile.go  writing --report-file safely
+//	threads.go     every thread ginit needs, made before the child starts
 package main
 
 import (
@@ -143,6 +144,7 @@ func setUp(cfg *cli.Config, lg *log.Logger) error {
 		lg.Warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
 			"so it cannot reap them; run ginit as PID 1, or pass -s (or set GINIT_SUBREAPER=1 or TINI_SUBREAPER)")
 	}
+	startThreads(lg) // threads.go: none is made once the child runs
 	lg.Trace("setup", "ready", log.Num("pid", os.Getpid()), log.Num("verbosity", cfg.Verbosity))
 	return nil
 }

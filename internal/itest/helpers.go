@@ -125,7 +125,7 @@ func Record(args []string) int {
 	if pgrp, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err == nil {
 		fmt.Printf("foreground=%v\n", pgrp == syscall.Getpgrp())
 	}
-	fmt.Printf("ready pid=%d\n", os.Getpid())
+	Ready(fmt.Sprintf("ready pid=%d", os.Getpid())) // on fd 3 too, for bg
 	for s := range c {
 		fmt.Printf("got %s\n", signals.Name(s.(syscall.Signal)))
 		if s == exitOn {

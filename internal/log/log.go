@@ -125,6 +125,14 @@ func (l *Logger) Trace(event, msg string, fs ...Field) { l.Log(LevelTrace, "trac
 // a second has passed; it reports whether everything went out.
 func (l *Logger) Flush() bool { return l.out.flush() }
 
+// StartWriter starts the writer's thread now rather than at the first
+// line, and returns once it exists: see cmd/ginit/threads.go.
+func (l *Logger) StartWriter() {
+	l.out.mu.Lock()
+	defer l.out.mu.Unlock()
+	l.out.start()
+}
+
 // Unwritten describes what of the log never reached stderr, for the report
 // file; "" when everything did. flushed is what the last Flush returned.
 func (l *Logger) Unwritten(flushed bool) string { return l.out.unwritten(flushed) }
