@@ -226,21 +226,21 @@ func (s *supervisor) adopt(parents ...int) {
 	s.log.Report("drain", "parent exited; draining what it left", fs...)
 }
 
-// drainBlind drains without /proc: everyone but those that may already
-// have the signal, and waits for ginit's children only.
+// drainBlind drains without /proc: as PID 1, everyone (kill(-1) names
+// no number, so nothing reused can be hit); otherwise nobody, since the
+// main child's group number may belong to a stranger once the child is
+// reaped, and no process can be named. It waits for ginit's children.
 func (s *supervisor) drainBlind(why error) {
+	if s.stop.begun() && s.cfg.Group || os.Getpid() != 1 {
+		s.log.Warn("drain", "cannot list processes; not signalling the processes left (none can be named safely), "+
+			"waiting for ginit's children only", log.Str("error", why.Error()))
+		return
+	}
 	s.log.Warn("drain", "cannot list processes; draining without names, waiting for ginit's children only",
 		log.Str("error", why.Error()))
-	if s.stop.begun() && s.cfg.Group {
-		return // the child's group has the signal; anyone else cannot be told apart
-	}
-	var err error
-	if os.Getpid() == 1 {
-		if err = signals.SendAll(s.drain.sig); err == nil {
-			err = signals.SendAll(syscall.SIGCONT)
-		}
-	} else if err = signals.Send(s.child.pid, s.drain.sig, true); err == nil {
-		err = signals.Send(s.child.pid, syscall.SIGCONT, true)
+	err := signals.SendAll(s.drain.sig)
+	if err == nil {
+		err = signals.SendAll(syscall.SIGCONT)
 	}
 	if err != nil && err != syscall.ESRCH {
 		s.log.Warn("drain", "cannot signal the processes left", log.Str("signal", signals.Name(s.drain.sig)), log.Str("error", err.Error()))
