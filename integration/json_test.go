@@ -16,16 +16,18 @@ import (
 // event may carry besides time, level, event and msg. A list key KEY may
 // be followed by KEY_more when it names more than 20 processes.
 var jsonEvents = map[string][]string{
-	"start":      {"pid", "cmd", "argv"},
-	"setup":      {"pid", "verbosity", "error"},
-	"stop":       {"signal", "received", "at", "grace_ms", "deadline", "delayed_ms", "held", "to", "pid", "cmd", "error", "program", "sent_to"},
+	"start": {"pid", "cmd", "argv"},
+	"setup": {"pid", "verbosity", "error"},
+	"stop": {"signal", "received", "at", "grace_ms", "deadline", "delayed_ms", "held", "to", "pid", "cmd", "error", "program",
+		"delivered", "why", "sent_to", "sigterm_instead", "deaf", "count"},
 	"delay":      {"signal", "received", "at", "grace_ms", "deadline", "delay_ms", "until", "delayed_ms"},
 	"repeat":     {"signal"},
 	"forward":    {"signal", "received", "to", "pid", "error"},
 	"drop":       {"signal"},
 	"child-exit": {"pid", "cmd", "status", "after_ms", "runtime_ms"},
-	"wrapper":    {"wrapper_pid", "wrapper_cmd", "pid", "cmd"},
-	"drain":      {"signal", "sent_to", "already_signalled", "left_to_parent", "count", "deadline", "bound_ms", "handles", "parent", "pid", "error", "nofile_soft", "nofile_hard"},
+	"wrapper":    {"wrapper_pid", "wrapper_cmd", "children", "count"},
+	"trap":       {"pid", "cmd", "status", "left", "count"},
+	"drain":      {"signal", "sent_to", "already_signalled", "left_to_trap", "sigterm_instead", "left_to_parent", "count", "deadline", "bound_ms", "handles", "parent", "pid", "error", "nofile_soft", "nofile_hard"},
 	"signal":     {"signal", "failed", "count", "error"},
 	"wait":       {"count", "waiting_for", "waited_ms", "deadline", "deadline_in_ms"},
 	"drained":    {"pid", "cmd", "status", "after_ms", "count"},
@@ -40,6 +42,7 @@ var jsonEvents = map[string][]string{
 
 // listKeys hold arrays of {"pid","cmd"} objects.
 var listKeys = map[string]bool{"sent_to": true, "already_signalled": true, "left_to_parent": true,
+	"children": true, "left_to_trap": true, "sigterm_instead": true, "deaf": true,
 	"waiting_for": true, "killed": true, "left": true, "oom_killed": true, "failed": true}
 
 // anyEvent are keys any line may carry.

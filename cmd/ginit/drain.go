@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ginit-dev/ginit/internal/log"
+	"github.com/ginit-dev/ginit/internal/stopplan"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/signals"
 )
@@ -48,6 +49,7 @@ func (s *supervisor) beginDrain(procs []proctab.Proc, listErr error) {
 		return
 	}
 	s.diagnoseWrapper(procs)
+	s.leaveToTrap()
 	s.signalTops("main child gone; draining the processes left")
 }
 
@@ -86,16 +88,55 @@ func (s *supervisor) drainSignal() syscall.Signal {
 // at the top of a tree that has not had it (proctab.Tops decides), and
 // reports what it did.
 func (s *supervisor) signalTops(msg string) {
-	tops, spared, left := proctab.Tops(s.heldProcs(), s.self, func(id proctab.ID) bool { return s.procs.signalled[id] })
-	sent := s.signalEach(tops, s.drain.sig)
+	tops, spared, left := proctab.Tops(s.heldProcs(), s.self, s.had)
+	sent, instead := s.signalDrain(tops)
+	var told, trapped []proctab.Proc
+	for _, p := range spared {
+		if s.procs.signalled[p.ID()] {
+			told = append(told, p)
+		} else {
+			trapped = append(trapped, p)
+		}
+	}
 	fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent),
-		log.Procs("already_signalled", spared), log.Procs("left_to_parent", left),
-		log.Num("count", len(sent)+len(spared)+len(left))}
+		log.Procs("already_signalled", told), log.Procs("left_to_parent", left),
+		log.Num("count", len(sent)+len(instead)+len(spared)+len(left))}
+	if len(trapped) > 0 {
+		fs = append(fs, log.Procs("left_to_trap", trapped))
+	}
+	if len(instead) > 0 {
+		fs = append(fs, log.Procs("sigterm_instead", instead))
+	}
 	if !s.procs.modeSaid {
 		s.procs.modeSaid = true
 		fs = append(fs, log.Str("handles", proctab.Mode()))
 	}
 	s.log.Report("drain", msg, append(fs, s.deadlineFields("bound_ms")...)...)
+}
+
+// signalDrain sends the drain's signal to each of ps, or SIGTERM to one
+// that would do nothing on it: bash starts its & jobs with SIGINT and
+// SIGQUIT ignored, so a cron started so never hears -r TERM:QUIT. One that
+// ignores SIGTERM too is named at once. SIGTERM itself needs no look.
+func (s *supervisor) signalDrain(ps []proctab.Proc) (sent, instead []proctab.Proc) {
+	if s.drain.sig == syscall.SIGTERM || s.procs.view == nil {
+		return s.signalEach(ps, s.drain.sig), nil
+	}
+	var plain, other, deaf []proctab.Proc
+	for _, p := range ps {
+		m, ok := s.procs.view.SigMasks(p)
+		switch {
+		case !ok || !stopplan.Deaf(m, s.drain.sig):
+			plain = append(plain, p)
+		case !stopplan.Deaf(m, syscall.SIGTERM):
+			other = append(other, p)
+		default:
+			s.procs.signalled[p.ID()] = true // nothing to send it; said once, below
+			deaf = append(deaf, p)
+		}
+	}
+	s.warnDeaf(deaf, s.drain.sig)
+	return s.signalEach(plain, s.drain.sig), s.signalEach(other, syscall.SIGTERM)
 }
 
 // adopt: processes ended during the drain (parents), so their children
@@ -131,16 +172,19 @@ func (s *supervisor) adopt(parents ...int) {
 	var orphans []proctab.Proc
 	for _, k := range kids {
 		h := s.procs.held[k.Pid]
-		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.procs.signalled[k.ID()] {
+		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.had(k.ID()) {
 			// Marked now: a kid read both among ginit's children and as a
 			// parent's adopted one is listed twice, and must get one signal.
 			s.procs.signalled[k.ID()] = true
 			orphans = append(orphans, k)
 		}
 	}
-	sent := s.signalEach(orphans, s.drain.sig)
-	if len(sent) > 0 && s.drain.line() {
+	sent, instead := s.signalDrain(orphans)
+	if len(sent)+len(instead) > 0 && s.drain.line() {
 		fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent)}
+		if len(instead) > 0 {
+			fs = append(fs, log.Procs("sigterm_instead", instead))
+		}
 		if len(parents) == 1 && parents[0] > 0 {
 			fs = append([]log.Field{log.Num("parent", parents[0])}, fs...)
 		}
@@ -169,30 +213,82 @@ func (s *supervisor) drainBlind(why error) {
 	}
 }
 
-// diagnoseWrapper warns when the main child died of the stop signal while
-// a child of its own never got it: a shell script that ran the app without
-// exec. Under tini or dumb-init that app is SIGKILLed mid-job. The fix it
-// names is exec: -g has a cost the warning must state (Celery's pool
-// workers get SIGTERM from ginit and abandon their tasks), and what ginit
-// sends next is named, not called graceful (SIGTERM is nginx's fast stop).
-func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
-	if !s.stop.begun() || !diedOf(s.child.status, s.stop.sig) {
+// had: the process got the stop signal from ginit, or is left to the main
+// child's trap, which has passed the stop on (leaveToTrap).
+func (s *supervisor) had(id proctab.ID) bool {
+	return s.procs.signalled[id] || s.stop.trapKids[id]
+}
+
+// leaveToTrap: a shell with a trap for the stop signal that then exited,
+// rather than died of it, has done what it meant to with its children: a trap that passes each daemon its
+// graceful signal, or `kill -TERM $pid; wait $pid`. A second signal from
+// the drain would undo that (SIGTERM is nginx's and php-fpm's fast stop;
+// to a job runner a second SIGTERM can mean "abort now"), so its children
+// are waited for, not signalled. A trap that only cleans up looks the same
+// from outside; --signal-after-trap is for that script, and the line says so.
+func (s *supervisor) leaveToTrap() {
+	if s.stop.plan != stopplan.Trap || s.child.status.Signaled() {
+		s.stop.trapKids = nil // died of a signal: nobody passed anything on
 		return
 	}
-	warned := 0
-	for _, k := range s.stopKids(procs) {
-		if !k.Alive() || s.procs.signalled[k.ID()] {
-			continue
+	var kids []proctab.Proc
+	for _, h := range s.sortedHeld() {
+		if s.stop.trapKids[h.ID()] && !s.procs.signalled[h.ID()] {
+			kids = append(kids, h.Proc)
 		}
-		if warned++; warned > log.ListMax {
-			break // a wrapper with thousands of children: the first ones tell the story
-		}
-		s.log.Warn("wrapper", "the main child died of "+signals.Name(s.stop.sig)+" without passing it on to its child; "+
-			"ginit sends that child "+signals.Name(s.drain.sig)+" now and waits for it, another init would leave it to be SIGKILLed mid-job; "+
-			"fix: exec the app from the script (exec app ...); -g also reaches it, but signals every process of the group "+
-			"directly: a pre-forking server's workers (Celery's pool) may die mid-task",
-			log.Num("wrapper_pid", s.child.pid), log.Str("wrapper_cmd", s.child.comm), log.Num("pid", k.Pid), log.Str("cmd", k.Comm))
 	}
+	if len(kids) == 0 {
+		return
+	}
+	sig := signals.Name(s.stop.sig)
+	fs := []log.Field{log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm), log.Str("status", s.child.desc),
+		log.Procs("left", kids), log.Num("count", len(kids))}
+	if s.cfg.SignalAfterTrap {
+		s.stop.trapKids = nil
+		s.log.Report("trap", "the main child trapped "+sig+" and exited; --signal-after-trap: its children get "+
+			signals.Name(s.drain.sig)+" from the drain", fs...)
+		return
+	}
+	s.log.Report("trap", "the main child trapped "+sig+" and exited, not killed by it: its trap is taken to have passed "+
+		"the stop on; ginit waits for its children without signalling them (if the trap only cleans up, "+
+		"--signal-after-trap sends them "+signals.Name(s.drain.sig)+")", fs...)
+}
+
+// diagnoseWrapper warns when the main child died of the stop signal, with
+// no handler for it, while children of its own never got it: a shell
+// script that ran the app without exec. Under tini or dumb-init that app
+// is SIGKILLed mid-job. One line per wrapper, naming its children; the fix
+// fits the shape and the flags: exec for one app, a trap for several
+// daemons; -g only where it is not in use, with its cost (Celery's pool
+// workers get SIGTERM from ginit and abandon their tasks). What ginit
+// sends next is named, not called graceful (SIGTERM is nginx's fast stop).
+func (s *supervisor) diagnoseWrapper(procs []proctab.Proc) {
+	if !s.stop.begun() || !diedOf(s.child.status, s.stop.sig) ||
+		(s.stop.plan != stopplan.Dies && s.stop.plan != stopplan.Unknown) {
+		return
+	}
+	var kids []proctab.Proc
+	for _, k := range s.stopKids(procs) {
+		if k.Alive() && !s.procs.signalled[k.ID()] {
+			kids = append(kids, k)
+		}
+	}
+	if len(kids) == 0 {
+		return
+	}
+	sig := signals.Name(s.stop.sig)
+	fix := "fix: exec the app from the script (exec app ...)"
+	if len(kids) > 1 {
+		fix = "fix: the script starts several processes: trap " + sig + ", pass each its own graceful stop, then wait " +
+			"(doc/shutdown.md, Several daemons behind one script)"
+	}
+	if !s.cfg.Group && len(kids) == 1 {
+		fix += "; -g also reaches it, but signals every process of the group directly: a pre-forking server's workers " +
+			"(Celery's pool) may die mid-task"
+	}
+	s.log.Warn("wrapper", "the main child died of "+sig+" without passing it on to its children; ginit sends them "+
+		signals.Name(s.drain.sig)+" now and waits for them, another init would leave them to be SIGKILLed mid-job; "+fix,
+		log.Num("wrapper_pid", s.child.pid), log.Str("wrapper_cmd", s.child.comm), log.Procs("children", kids), log.Num("count", len(kids)))
 }
 
 // diedOf: killed by sig, or exited 128+sig (a shell that trapped it).

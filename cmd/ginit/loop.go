@@ -128,7 +128,7 @@ func (s *supervisor) stoppedBeforeStart() (int, bool) {
 		select {
 		case sig := <-s.sigs:
 			recv := sig.(syscall.Signal)
-			if out, ok := s.cfg.Rewrites.Apply(recv); ok && signals.IsStop(out) {
+			if out, ok := s.cfg.Rewrites.Apply(recv); ok && s.isStop(recv) {
 				s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
 				s.log.Report("stop", "stop signal received before the program started; not starting it",
 					log.Str("signal", signals.Name(out)), log.Str("program", baseName(s.cfg.Argv[0])))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"syscall"
 
 	"github.com/ginit-dev/ginit/internal/log"
@@ -27,8 +28,9 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 		s.log.Info("drop", "dropped signal (rewritten to 0)", log.Str("signal", signals.Name(sig)))
 		return
 	}
+	stop := s.isStop(sig)
 	switch {
-	case signals.IsStop(out) && !s.stop.begun():
+	case stop && !s.stop.begun():
 		s.beginStop(sig, out)
 		switch {
 		case s.child.done:
@@ -40,7 +42,7 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 			s.phase = stopping
 			s.deliverStop("stop signal received; delivered")
 		}
-	case s.phase == delaying && signals.IsStop(out) && out != s.stop.sig:
+	case s.phase == delaying && stop && out != s.stop.sig:
 		s.phase = stopping
 		s.cutDelay(sig, out)
 	case s.stop.begun() && (out == s.stop.sig || out == s.stop.held):
@@ -56,6 +58,14 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	default:
 		s.forward(sig, out)
 	}
+}
+
+// isStop: a stop is judged on the signal that arrived, whatever -r makes
+// of it: -r TERM:WINCH (Apache's graceful stop) is still the
+// orchestrator's stop, with its grace period, delivery and drain.
+// --stop-signal adds others: an image whose STOPSIGNAL is SIGWINCH.
+func (s *supervisor) isStop(recv syscall.Signal) bool {
+	return signals.IsStop(recv) || slices.Contains(s.cfg.StopSignals, recv)
 }
 
 // forward passes a signal to the child, or to its process group with -g.

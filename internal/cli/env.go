@@ -43,6 +43,18 @@ func (c *Config) env(lookup func(string) (string, bool)) error {
 	if v, ok := lookup("GINIT_REPORT_FILE"); ok && !c.reportSet {
 		c.ReportFile = v
 	}
+	if v, ok := lookup("GINIT_STOP_SIGNAL"); ok && !c.stopSigSet {
+		if err := c.stopSignalList(v); err != nil {
+			return err
+		}
+	}
+	if !c.SignalAfterTrap {
+		if v, ok := lookup("GINIT_SIGNAL_AFTER_TRAP"); ok {
+			if c.SignalAfterTrap, err = envBool("GINIT_SIGNAL_AFTER_TRAP", v); err != nil {
+				return err
+			}
+		}
+	}
 	if v, ok := lookup("GINIT_LOG_FORMAT"); ok && !c.logSet {
 		if err := c.setLogFormat(v, "GINIT_LOG_FORMAT"); err != nil {
 			return err
@@ -57,14 +69,34 @@ func envSwitch(lookup func(string) (string, bool), name string, flag bool) (bool
 		return true, nil
 	}
 	if v, ok := lookup("GINIT_" + name); ok {
-		b, err := parseBool(v)
-		if err != nil {
-			return false, usagef("not a valid value for GINIT_", name, ": ", strconv.Quote(v), " (1, true, yes, on, or 0, false, no, off, empty)")
-		}
-		return b, nil
+		return envBool("GINIT_"+name, v)
 	}
 	_, present := lookup("TINI_" + name)
 	return present, nil
+}
+
+// envBool parses a GINIT_ boolean, or says what it takes.
+func envBool(name, v string) (bool, error) {
+	b, err := parseBool(v)
+	if err != nil {
+		return false, usagef("not a valid value for ", name, ": ", strconv.Quote(v), " (1, true, yes, on, or 0, false, no, off, empty)")
+	}
+	return b, nil
+}
+
+// stopSignalList reads GINIT_STOP_SIGNAL: signals separated by commas,
+// blanks around each ignored. Empty means none; an empty item (a doubled
+// comma) is refused like any other typo.
+func (c *Config) stopSignalList(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	for item := range strings.SplitSeq(v, ",") {
+		if err := c.addStopSignal(strings.TrimSpace(item), "GINIT_STOP_SIGNAL"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseBool(v string) (bool, error) {
