@@ -49,6 +49,11 @@ func launchDaemons(t *testing.T) func(*testing.T) {
 			return
 		}
 		log := r.Stderr()
+		for _, l := range strings.Split(log, "\n") {
+			if strings.HasPrefix(l, "ginit:") && !strings.Contains(l, "waiting for processes") {
+				t.Log(l) // where the stop went: for doc/testing.md
+			}
+		}
 		gotOnce(t, log, "php-fpm", []string{"NOTICE: Finishing ..."}, "NOTICE: Terminating ...")
 		gotOnce(t, log, "nginx", []string{"signal 3 (SIGQUIT) received"}, "(SIGTERM) received", "(SIGINT) received")
 		promptly(t, s, "the daemons")
