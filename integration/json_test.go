@@ -38,6 +38,7 @@ var jsonEvents = map[string][]string{
 	"report":     {"path", "error", "bytes"},
 	"exec":       {"error"},
 	"reap":       {"error"},
+	"proc":       {"where", "error"},
 }
 
 // listKeys hold arrays of {"pid","cmd"} objects.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -21,14 +22,40 @@ type drainState struct {
 	sig    syscall.Signal
 	lines  int // per-process lines written, up to log.ListMax: a deep tree would flood the log
 	exited int // processes seen to exit since the drain or the kill began
+
+	// Past the line budget: what was not listed, said in one line at the
+	// next status line or at the end, so that no exit and no delivery is
+	// left unsaid.
+	quietExits int
+	quietSent  []proctab.Proc // got the drain's signal (or SIGTERM instead) as their parents exited
 }
 
 func (d *drainState) begun() bool { return !d.at.IsZero() }
 
-// line reports whether one more per-process line may be written.
-func (d *drainState) line() bool {
+// line reports whether one more per-process line may be written; the
+// first that may not is said, so that the budget is seen when it acts.
+func (s *supervisor) line() bool {
+	d := &s.drain
 	d.lines++
+	if d.lines == log.ListMax+1 {
+		s.log.Report("drain", "per-process lines end here ("+strconv.Itoa(log.ListMax)+" written); "+
+			"further exits and deliveries are counted and said every "+statusEvery.String()+" and at the end")
+	}
 	return d.lines <= log.ListMax
+}
+
+// sayQuiet says what the line budget kept from the log since it was last
+// said: how many exits, and who got the drain's signal.
+func (s *supervisor) sayQuiet() {
+	d := &s.drain
+	if d.quietExits > 0 {
+		s.log.Report("drained", strconv.Itoa(d.quietExits)+" more processes exited, not listed", log.Num("count", d.quietExits))
+	}
+	if len(d.quietSent) > 0 {
+		s.log.Report("drain", "parents exited; drained what they left, not listed one by one",
+			log.Str("signal", signals.Name(d.sig)), log.Procs("sent_to", d.quietSent), log.Num("count", len(d.quietSent)))
+	}
+	d.quietExits, d.quietSent = 0, nil
 }
 
 // beginDrain runs when the main child is gone. Left alone, the processes
@@ -154,7 +181,9 @@ func (s *supervisor) adopt(parents ...int) {
 	if s.procs.view.Forked() {
 		var ok bool
 		if kids, ok = s.procs.view.Children(func(pid int) bool { return s.procs.held[pid] != nil }); !ok {
-			kids, _ = s.list() // no children lists in this kernel: read everything
+			var err error
+			kids, err = s.list() // no children lists in this kernel: read everything
+			s.procErr("adopting a parent's children", err)
 		}
 		s.holdAll(kids)
 	}
@@ -180,16 +209,21 @@ func (s *supervisor) adopt(parents ...int) {
 		}
 	}
 	sent, instead := s.signalDrain(orphans)
-	if len(sent)+len(instead) > 0 && s.drain.line() {
-		fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent)}
-		if len(instead) > 0 {
-			fs = append(fs, log.Procs("sigterm_instead", instead))
-		}
-		if len(parents) == 1 && parents[0] > 0 {
-			fs = append([]log.Field{log.Num("parent", parents[0])}, fs...)
-		}
-		s.log.Report("drain", "parent exited; draining what it left", fs...)
+	if len(sent)+len(instead) == 0 {
+		return
 	}
+	if !s.line() {
+		s.drain.quietSent = append(append(s.drain.quietSent, sent...), instead...)
+		return
+	}
+	fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent)}
+	if len(instead) > 0 {
+		fs = append(fs, log.Procs("sigterm_instead", instead))
+	}
+	if len(parents) == 1 && parents[0] > 0 {
+		fs = append([]log.Field{log.Num("parent", parents[0])}, fs...)
+	}
+	s.log.Report("drain", "parent exited; draining what it left", fs...)
 }
 
 // drainBlind drains without /proc: everyone but those that may already

@@ -162,10 +162,12 @@ func (s *supervisor) release(h *proctab.Handle, status string) {
 	}
 	s.drain.exited++
 	s.noteEnd(h.Proc, status, time.Since(s.since()))
-	if s.drain.line() {
-		s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
-			log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
+	if !s.line() {
+		s.drain.quietExits++
+		return
 	}
+	s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
+		log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
 }
 
 func (s *supervisor) sortedHeld() []*proctab.Handle {

@@ -23,6 +23,7 @@ func (s *supervisor) onDeadline() {
 		s.finish()
 		return
 	}
+	s.sayQuiet()
 	why := s.deadlineWhy
 	s.outcome.killWhy, s.outcome.killAfter = why, time.Since(s.since())
 	s.phase = killing

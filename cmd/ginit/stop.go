@@ -106,12 +106,13 @@ func (s *supervisor) stopSnapshot() stopplan.Snapshot {
 	snap := stopplan.Snapshot{Group: s.cfg.Group, Main: stopplan.Target{Proc: proctab.Proc{Pid: s.child.pid, Comm: s.child.comm}}}
 	v, err := s.openView()
 	if err != nil {
+		s.procErr("the stop's snapshot", err)
 		return snap
 	}
 	var me proctab.Proc
 	if s.cfg.Group {
-		var all []proctab.Proc
-		all, _ = v.List()
+		all, err := v.List()
+		s.procErr("the stop's snapshot", err)
 		me, snap.Below = below(all, s.child.pid)
 		for _, t := range snap.Below {
 			if t.Proc.PPid == s.child.pid {
@@ -119,7 +120,8 @@ func (s *supervisor) stopSnapshot() stopplan.Snapshot {
 			}
 		}
 	} else {
-		me, s.stop.kids, _ = v.Family(s.child.pid)
+		me, s.stop.kids, err = v.Family(s.child.pid)
+		s.procErr("the stop's snapshot", err)
 	}
 	if me.Pid != s.child.pid {
 		return snap // gone, or /proc unreadable: Unknown, the main child alone
@@ -274,7 +276,8 @@ func (s *supervisor) stopKids(listed []proctab.Proc) []proctab.Proc {
 		return out
 	}
 	if s.procs.view.Foreign() {
-		all, _ := s.list()
+		all, err := s.list()
+		s.procErr("the main child's children", err)
 		return s.stopKids(all)
 	}
 	for _, pid := range s.stop.kids {
