@@ -91,10 +91,11 @@ func pgRestart(dir string) (string, int, error) {
 		return out, 0, err
 	}
 	_, rest, ok := strings.Cut(out, `count = "`)
-	if !ok {
+	count, _, closed := strings.Cut(rest, `"`)
+	if !ok || !closed {
 		return out, 0, fmt.Errorf("no count in its output")
 	}
-	n, err := strconv.Atoi(rest[:strings.IndexByte(rest, '"')])
+	n, err := strconv.Atoi(count)
 	return out, n, err
 }
 
