@@ -11,7 +11,7 @@ import (
 
 // The stop signal after -r goes to a main child that ignores it: bash
 // ignores SIGQUIT in every mode, so -r TERM:QUIT behind a wrapper script
-// (the README's advice for nginx) must still reach the app, at once and
+// (doc/shutdown.md's advice for nginx) must still reach the app, at once and
 // once, not when the orchestrator's SIGKILL ends it all.
 func TestStopSignalIgnoredByWrapper(t *testing.T) {
 	t.Parallel()

@@ -12,7 +12,7 @@ import (
 	"github.com/ginit-dev/ginit/internal/itest"
 )
 
-// jsonEvents mirrors the README's table of JSON events: every key each
+// jsonEvents mirrors the table of JSON events in doc/shutdown.md (JSON logs): every key each
 // event may carry besides time, level, event and msg. A list key KEY may
 // be followed by KEY_more when it names more than 20 processes.
 var jsonEvents = map[string][]string{
@@ -32,7 +32,7 @@ var jsonEvents = map[string][]string{
 	"wait":       {"count", "waiting_for", "waited_ms", "deadline", "deadline_in_ms"},
 	"drained":    {"pid", "cmd", "status", "after_ms", "count"},
 	"kill":       {"killed", "count", "deadline", "after_ms", "left", "bound", "error"},
-	"oom":        {"pid", "cmd", "status"},
+	"oom":        {"pid", "cmd", "status", "count"},
 	"zombie":     {"pid", "status"},
 	"exit":       {"code", "status", "oom_killed"},
 	"report":     {"path", "error", "bytes"},
@@ -123,23 +123,23 @@ func checkProcList(t *testing.T, k string, v any, line string) {
 // between them print most events, at the most verbose level.
 func TestJSONEventsDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join(itest.RootDir, "doc", "shutdown.md"))
+	doc, err := os.ReadFile(filepath.Join(itest.RootDir, "doc", "shutdown.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for event, keys := range jsonEvents {
 		row := ""
-		for _, l := range strings.Split(string(readme), "\n") {
+		for _, l := range strings.Split(string(doc), "\n") {
 			if strings.Contains(l, "| `"+event+"`") {
 				row = l
 			}
 		}
 		if row == "" {
-			t.Errorf("README's JSON table lacks event %q", event)
+			t.Errorf("doc/shutdown.md's JSON table lacks event %q", event)
 		}
 		for _, k := range keys {
 			if !strings.Contains(row, "`"+k+"`") {
-				t.Errorf("README's row for %q lacks key %q", event, k)
+				t.Errorf("doc/shutdown.md's row for %q lacks key %q", event, k)
 			}
 		}
 	}

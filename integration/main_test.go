@@ -38,5 +38,6 @@ var helpers = itest.Helpers{
 	"incgroup": func(args []string) int { // incgroup DIR ARGV...: move into cgroup DIR, then become argv
 		return inCgroup(args[0], args[1:])
 	},
-	"hog": func([]string) int { return hog() }, // hog: use memory until the OOM killer ends it
+	"hog":     func([]string) int { return hog() }, // hog: use memory until the OOM killer ends it
+	"oompool": oomPool,                             // oompool HOGARGV...: see oomPool
 }

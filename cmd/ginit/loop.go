@@ -120,6 +120,8 @@ func (s *supervisor) run() (int, error) {
 			s.onDeadline()
 		case <-s.status.c:
 			s.onStatus()
+		case <-s.oom.C:
+			s.onOOM()
 		}
 		s.advance()
 	}

@@ -87,9 +87,11 @@ func (s *supervisor) forward(recv, out syscall.Signal) {
 }
 
 // toChild sends sig to the main child, or to its process group with -g,
-// and says where it went. A group that is empty (the child left it with
-// setsid or setpgid) takes a signal without a word but ESRCH; the child
-// is then signalled itself, since it is the one ginit answers for.
+// and says where it went. The child leads its group, so it cannot leave
+// it with setsid (which fails for a group leader); the group is empty only
+// when the child joined another with setpgid and nothing was left in it.
+// An empty group takes a signal without a word but ESRCH; the child is then
+// signalled itself, since it is the one ginit answers for.
 func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
 	if s.cfg.Group {
 		err = signals.Send(s.child.pid, sig, true)
