@@ -24,7 +24,8 @@ print-ldflags:
 # COMMAND that is an absolute path is a file the package installs (a
 # Python module for /usr/bin/python3). The real-stack tests
 # (integration/stack/stack_*_test.go) need Puma, gunicorn, Celery with Redis, a
-# gRPC server, nginx and haproxy. Then the Go modules: x/sys for ginit,
+# gRPC server, nginx and haproxy, Apache, php-fpm with cgi-fcgi, PostgreSQL
+# and cron. Then the Go modules: x/sys for ginit,
 # and GoReleaser, which go.mod does not list (ginit's one dependency stays
 # x/sys): `go run` downloads and builds it once (a few minutes on a fresh
 # machine), then the build cache keeps it.
@@ -33,7 +34,8 @@ deps:
 		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg rpm:rpm \
 		puma:puma rackup:ruby-rack gunicorn:gunicorn celery:celery \
 		/usr/lib/python3/dist-packages/redis:python3-redis /usr/lib/python3/dist-packages/grpc:python3-grpcio \
-		nginx:nginx haproxy:haproxy valgrind:valgrind perf:linux-perf; do \
+		nginx:nginx haproxy:haproxy valgrind:valgrind perf:linux-perf apache2:apache2 php-fpm8.2:php8.2-fpm \
+		cgi-fcgi:libfcgi-bin /usr/lib/postgresql:postgresql cron:cron; do \
 		{ command -v $${p%%:*} || test -e $${p%%:*}; } >/dev/null || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "make deps: installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
