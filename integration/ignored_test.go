@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // The stop signal after -r goes to a main child that ignores it: bash

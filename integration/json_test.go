@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // jsonEvents mirrors the table of JSON events in doc/shutdown.md (JSON logs): every key each

@@ -8,7 +8,7 @@ package integration
 import (
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 func TestMain(m *testing.M) { itest.Main(m, helpers) }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // The oracle: tini 0.19 (Debian's tini-static) is the specification. Each

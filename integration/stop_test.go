@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // wrapper is the case ginit exists for: a shell that runs the worker

@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // Each case of the stop plan (internal/stopplan), end to end: what the

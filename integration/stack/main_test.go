@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // TestMain: itest's shared registry, and ownrun.

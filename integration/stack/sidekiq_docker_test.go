@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 var (

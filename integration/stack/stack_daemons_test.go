@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // launchDaemons (TestHeavyStackSignals): under the line the docs give for

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // slowBackend answers /slow?s=N&dir=D after N seconds, having recorded the

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // fcgiGet runs one PHP script of testdata/phpfpm through php-fpm on port,

@@ -19,7 +19,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 var (
