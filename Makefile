@@ -1,4 +1,4 @@
-# ginit: make build | test | demo | bench | lint | vulncheck | fuzz | race | release | images | push-images | image | deps
+# ginit: make build | test | test-fast | demo | bench | numbers | lint | vulncheck | fuzz | race | release | images | push-images | image | deps
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
@@ -24,8 +24,9 @@ print-ldflags:
 # COMMAND that is an absolute path is a file the package installs (a
 # Python module for /usr/bin/python3). The real-stack tests
 # (integration/stack/stack_*_test.go) need Puma, gunicorn, Celery with Redis, a
-# gRPC server, nginx and haproxy; the release tests gpg; the heavy pass
-# qemu-user-static (every shipped architecture). Then the Go modules: x/sys for ginit,
+# gRPC server, nginx and haproxy, Apache, php-fpm with cgi-fcgi, PostgreSQL
+# and cron; the release tests gpg; the heavy pass qemu-user-static (every
+# shipped architecture). Then the Go modules: x/sys for ginit,
 # and GoReleaser, which go.mod does not list (ginit's one dependency stays
 # x/sys): `go run` downloads and builds it once (a few minutes on a fresh
 # machine), then the build cache keeps it.
@@ -34,7 +35,8 @@ deps:
 		cc:gcc sidekiq:ruby-sidekiq redis-server:redis-server podman:podman ctr:containerd dpkg-deb:dpkg rpm:rpm \
 		puma:puma rackup:ruby-rack gunicorn:gunicorn celery:celery \
 		/usr/lib/python3/dist-packages/redis:python3-redis /usr/lib/python3/dist-packages/grpc:python3-grpcio \
-		nginx:nginx haproxy:haproxy gpg:gnupg qemu-s390x-static:qemu-user-static; do \
+		nginx:nginx haproxy:haproxy valgrind:valgrind perf:linux-perf apache2:apache2 php-fpm8.2:php8.2-fpm \
+		cgi-fcgi:libfcgi-bin /usr/lib/postgresql:postgresql cron:cron gpg:gnupg qemu-s390x-static:qemu-user-static; do \
 		{ command -v $${p%%:*} || test -e $${p%%:*}; } >/dev/null || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "make deps: installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -65,6 +67,19 @@ test: deps build
 	awk '/^ *--- PASS/{p++} /^ *--- FAIL/{f++} /^ *--- SKIP/{s++} \
 		END{printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' $$log; \
 	rm -f $$log; exit $$status
+
+# The quick subset, for a first run or an edit-test loop: go vet, the unit
+# tests and the integration tests of ./integration in -short mode (ginit as
+# PID 1, the oracle against tini-static); not ./integration/stack (engines,
+# packages, the real stack's servers) nor the heavy ones. Installs nothing:
+# a test whose tool is missing (tini-static, strace, cc) skips and says so.
+.PHONY: test-fast
+test-fast: build
+	$(GO) vet ./...
+	@set -o pipefail; t0=$$(date +%s); \
+	$(GO) test -count=1 -short -skip '^TestHeavy' $$($(GO) list ./... | grep -v /integration/stack) 2>&1 | \
+		grep -v 'no test files' || status=1; \
+	echo "make test-fast took $$(( $$(date +%s) - t0 )) s"; exit $${status:-0}
 
 demo: build
 	$(GO) run ./tools/demo $(OUT)
@@ -162,6 +177,14 @@ push-images:
 	for a in $(IMAGE_ARCHS); do docker push -q $(IMAGE_TAG)-$$a || exit 1; done
 	docker manifest create --amend $(IMAGE_TAG) $(foreach a,$(IMAGE_ARCHS),$(IMAGE_TAG)-$(a))
 	docker manifest push $(IMAGE_TAG)
+
+# The figures doc/performance.md quotes, each with its command, the commit
+# and the date: size, idle threads and memory as PID 1, strace -f -c of a
+# start-up, an instruction count (perf, else valgrind; make deps installs
+# strace, valgrind and perf). Under a minute. See doc/performance.md.
+.PHONY: numbers
+numbers: build
+	$(GO) run ./tools/numbers -ginit $(OUT)
 
 # ginit beside tini, dumb-init and catatonit (deps installs them) and Go's
 # own floor, interleaved in one run; a few minutes. See doc/performance.md.

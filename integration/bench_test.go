@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // TestHeavyBenchQuick runs the bench (tools/bench) once, briefly, against

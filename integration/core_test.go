@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 	"github.com/ginit-dev/ginit/signals"
 )
 
@@ -272,6 +272,14 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"true"}, []string{"GINIT_SUBREAPER=maybe"}, "GINIT_SUBREAPER"},
 		{[]string{"true"}, []string{"GINIT_KILL_PROCESS_GROUP=2"}, "GINIT_KILL_PROCESS_GROUP"},
 		{[]string{"true"}, []string{"GINIT_LOG_FORMAT=xml"}, "GINIT_LOG_FORMAT"},
+		// The issue 25 cases: a typo is an error even where a flag wins,
+		// and GINIT_ booleans take only the documented words.
+		{[]string{"-v", "true"}, []string{"GINIT_VERBOSITY=loud"}, "GINIT_VERBOSITY"},
+		{[]string{"true"}, []string{"GINIT_SUBREAPER=y"}, "GINIT_SUBREAPER"},
+		{[]string{"true"}, []string{"GINIT_SUBREAPER= 1"}, "GINIT_SUBREAPER"},
+		{[]string{"--stop-signal", "KILL", "true"}, nil, "--stop-signal"},
+		{[]string{"true"}, []string{"GINIT_STOP_SIGNAL=WINCH,,USR1"}, "GINIT_STOP_SIGNAL"},
+		{[]string{"true"}, []string{"GINIT_SIGNAL_AFTER_TRAP=t"}, "GINIT_SIGNAL_AFTER_TRAP"},
 	} {
 		r := itest.Start(t, itest.Opts{Args: tc.args, Env: tc.env, NotNS: true})
 		if code := r.Wait(); code != 1 {

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 	"github.com/ginit-dev/ginit/signals"
 )
 
@@ -187,7 +187,9 @@ func TestTerminalStopSignalsNotForwarded(t *testing.T) {
 }
 
 // TINI_VERBOSITY is read as tini reads it, garbage included ("loud" is 0,
-// errors only), and ginit says so once, whatever the level.
+// errors only), and ginit says so once, whatever the level. A level
+// above 4 is tini's most verbose (tini-static 0.19 prints TRACE lines at
+// 7), 4 here, with the same one warning.
 func TestTiniVerbosityGarbage(t *testing.T) {
 	t.Parallel()
 	r := itest.Start(t, itest.Opts{Args: itest.Helper("exit", "4"), Env: []string{"TINI_VERBOSITY=loud"}})
@@ -196,5 +198,13 @@ func TestTiniVerbosityGarbage(t *testing.T) {
 	}
 	if !strings.Contains(r.Stderr(), `TINI_VERBOSITY="loud"`) || strings.Count(r.Stderr(), "\n") != 1 {
 		t.Errorf("want one warning line naming TINI_VERBOSITY, got %q", r.Stderr())
+	}
+	r = itest.Start(t, itest.Opts{Args: itest.Helper("exit", "4"), Env: []string{"TINI_VERBOSITY=7"}})
+	if code := r.Wait(); code != 4 {
+		t.Errorf("TINI_VERBOSITY=7: exit %d, want 4, the app's", code)
+	}
+	if !strings.Contains(r.Stderr(), `TINI_VERBOSITY="7" is not a level from 0 to 4; read as 4`) ||
+		!strings.Contains(r.Stderr(), "ginit: trace ") {
+		t.Errorf("TINI_VERBOSITY=7: want the warning and level 4's trace lines, got %q", r.Stderr())
 	}
 }

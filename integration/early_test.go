@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // earlyTries spreads SIGTERMs over the first earlySpan after execve.

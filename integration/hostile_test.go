@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // The reader of ginit's stderr has gone: ginit's own failed writes must

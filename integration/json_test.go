@@ -9,37 +9,41 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
-// jsonEvents mirrors the README's table of JSON events: every key each
+// jsonEvents mirrors the table of JSON events in doc/shutdown.md (JSON logs): every key each
 // event may carry besides time, level, event and msg. A list key KEY may
 // be followed by KEY_more when it names more than 20 processes.
 var jsonEvents = map[string][]string{
-	"start":      {"pid", "cmd", "argv"},
-	"setup":      {"pid", "verbosity", "error"},
-	"stop":       {"signal", "received", "at", "grace_ms", "deadline", "delayed_ms", "held", "to", "pid", "cmd", "error", "program", "sent_to"},
+	"start": {"pid", "cmd", "argv"},
+	"setup": {"pid", "verbosity", "error"},
+	"stop": {"signal", "received", "at", "grace_ms", "deadline", "delayed_ms", "held", "to", "pid", "cmd", "error", "program",
+		"delivered", "why", "sent_to", "sigterm_instead", "deaf", "count"},
 	"delay":      {"signal", "received", "at", "grace_ms", "deadline", "delay_ms", "until", "delayed_ms"},
 	"repeat":     {"signal"},
 	"forward":    {"signal", "received", "to", "pid", "error"},
 	"drop":       {"signal"},
 	"child-exit": {"pid", "cmd", "status", "after_ms", "runtime_ms"},
-	"wrapper":    {"wrapper_pid", "wrapper_cmd", "pid", "cmd"},
-	"drain":      {"signal", "sent_to", "already_signalled", "left_to_parent", "count", "deadline", "bound_ms", "handles", "parent", "pid", "error", "nofile_soft", "nofile_hard"},
+	"wrapper":    {"wrapper_pid", "wrapper_cmd", "children", "count"},
+	"trap":       {"pid", "cmd", "status", "left", "count"},
+	"drain":      {"signal", "sent_to", "already_signalled", "left_to_trap", "sigterm_instead", "left_to_parent", "count", "deadline", "bound_ms", "handles", "parent", "pid", "error", "nofile_soft", "nofile_hard"},
 	"signal":     {"signal", "failed", "count", "error"},
 	"wait":       {"count", "waiting_for", "waited_ms", "deadline", "deadline_in_ms"},
 	"drained":    {"pid", "cmd", "status", "after_ms", "count"},
 	"kill":       {"killed", "count", "deadline", "after_ms", "left", "bound", "error"},
-	"oom":        {"pid", "cmd", "status"},
+	"oom":        {"pid", "cmd", "status", "count"},
 	"zombie":     {"pid", "status"},
 	"exit":       {"code", "status", "oom_killed"},
 	"report":     {"path", "error", "bytes"},
 	"exec":       {"error"},
 	"reap":       {"error"},
+	"proc":       {"where", "error"},
 }
 
 // listKeys hold arrays of {"pid","cmd"} objects.
 var listKeys = map[string]bool{"sent_to": true, "already_signalled": true, "left_to_parent": true,
+	"children": true, "left_to_trap": true, "sigterm_instead": true, "deaf": true,
 	"waiting_for": true, "killed": true, "left": true, "oom_killed": true, "failed": true}
 
 // anyEvent are keys any line may carry.
@@ -119,23 +123,23 @@ func checkProcList(t *testing.T, k string, v any, line string) {
 // between them print most events, at the most verbose level.
 func TestJSONEventsDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join(itest.RootDir, "doc", "shutdown.md"))
+	doc, err := os.ReadFile(filepath.Join(itest.RootDir, "doc", "shutdown.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for event, keys := range jsonEvents {
 		row := ""
-		for _, l := range strings.Split(string(readme), "\n") {
+		for _, l := range strings.Split(string(doc), "\n") {
 			if strings.Contains(l, "| `"+event+"`") {
 				row = l
 			}
 		}
 		if row == "" {
-			t.Errorf("README's JSON table lacks event %q", event)
+			t.Errorf("doc/shutdown.md's JSON table lacks event %q", event)
 		}
 		for _, k := range keys {
 			if !strings.Contains(row, "`"+k+"`") {
-				t.Errorf("README's row for %q lacks key %q", event, k)
+				t.Errorf("doc/shutdown.md's row for %q lacks key %q", event, k)
 			}
 		}
 	}

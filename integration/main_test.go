@@ -8,7 +8,7 @@ package integration
 import (
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 func TestMain(m *testing.M) { itest.Main(m, helpers) }
@@ -38,5 +38,9 @@ var helpers = itest.Helpers{
 	"incgroup": func(args []string) int { // incgroup DIR ARGV...: move into cgroup DIR, then become argv
 		return inCgroup(args[0], args[1:])
 	},
-	"hog": func([]string) int { return hog() }, // hog: use memory until the OOM killer ends it
+	"hog":     func([]string) int { return hog() }, // hog: use memory until the OOM killer ends it
+	"oompool": oomPool,                             // oompool HOGARGV...: see oomPool
+	// pgrp_test.go
+	"regroup":  func([]string) int { return regroup() },  // start a stranger in a group of its own, then exit
+	"stranger": func([]string) int { return stranger() }, // after the drain's SIGTERM, lead a group with the main child's old number
 }

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
+	"github.com/ginit-dev/ginit/internal/oom"
 )
 
 // inCgroup moves this process into the cgroup at dir, then becomes argv:
@@ -73,7 +76,8 @@ func memoryCgroup(t *testing.T) string {
 	if dir == "" {
 		t.Skip("SKIP: no memory cgroup controller")
 	}
-	dir = filepath.Join(dir, fmt.Sprintf("ginit-oom-%d", os.Getpid()))
+	// One cgroup per test: the tests run in parallel.
+	dir = filepath.Join(dir, fmt.Sprintf("ginit-oom-%d-%s", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "-")))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Skipf("SKIP: cannot create a memory cgroup (needs root and a writable cgroupfs): %v", err)
 	}
@@ -151,5 +155,56 @@ func TestOOMKillOfOrphan(t *testing.T) {
 	if !strings.Contains(stderr, `status="killed by SIGKILL (out of memory)"`) ||
 		!regexp.MustCompile(`ginit exiting code=143 status="killed by SIGTERM" oom_killed=\d+\(`).MatchString(stderr) {
 		t.Errorf("the OOM kill of the orphan is not reported:\n%s", stderr)
+	}
+}
+
+// oomPool is a worker pool's master: it runs hogArgv as its own child and
+// reaps it when the OOM killer has ended it, as a master does; then it runs
+// on until SIGUSR1 comes (forwarded by ginit), and dies of a SIGKILL: an
+// operator's, long after the OOM kill and unrelated to it. ginit reaps
+// nothing in between.
+func oomPool(hogArgv []string) int {
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	p, err := os.StartProcess(hogArgv[0], hogArgv, &os.ProcAttr{Files: []*os.File{nil, os.Stdout, os.Stderr}, Env: os.Environ()})
+	if err != nil {
+		fmt.Println("oompool:", err)
+		return 1
+	}
+	st, _ := p.Wait()
+	fmt.Printf("oompool: hog ended: %v\n", st)
+	<-usr1
+	syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	return 1
+}
+
+// An OOM kill that a pool master reaped is not blamed on the main child's
+// SIGKILL that comes later than oom.Near, although ginit reaped nothing in
+// between: the status says the cause is unknown, and why.
+func TestOOMKillReapedByPoolMaster(t *testing.T) {
+	t.Parallel()
+	dir := memoryCgroup(t)
+	report := filepath.Join(t.TempDir(), "report")
+	r := itest.Start(t, itest.Opts{Via: "incgroup:" + dir,
+		Args: append([]string{"--report-file", report}, itest.Helper("oompool", itest.Self, "helper:hog")...)})
+	r.Expect("oompool: hog ended: signal: killed")
+	// Said as it happened, although ginit never reaps the worker.
+	r.ExpectErr("the kernel's OOM killer killed a process in the container count=1")
+	// The rule under test is about time: the SIGKILL must come later than
+	// oom.Near after the OOM kill, so this waits that long.
+	time.Sleep(oom.Near + time.Second)
+	r.Signal(syscall.SIGUSR1)
+	if code := r.Wait(); code != 137 {
+		t.Errorf("exit %d, want 137", code)
+	}
+	stderr := r.Stderr()
+	text, _ := os.ReadFile(report)
+	if strings.Contains(stderr, "out of memory") || strings.Contains(string(text), "out of memory") {
+		t.Errorf("the pool worker's OOM kill was blamed on the main child's SIGKILL:\n%s\n%s", stderr, text)
+	}
+	want := "killed by SIGKILL (cause unknown; the container's last OOM kill was "
+	if !strings.Contains(string(text), want) || !strings.Contains(stderr, "warn main child exited pid=") ||
+		!strings.Contains(stderr, `status="`+want) {
+		t.Errorf("the warning and the report do not say the cause is unknown (%s...):\n%s\n%s", want, stderr, text)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // The oracle: tini 0.19 (Debian's tini-static) is the specification. Each
@@ -27,8 +27,8 @@ type oracleCase struct {
 	diff    string   // a documented difference (oracleDiffs), "" for none
 }
 
-// oracleDiffs are the documented differences: the README's list "Where
-// ginit differs from tini, on purpose" and "What Go does not let ginit do".
+// oracleDiffs are the documented differences: doc/differences.md's "On
+// purpose" and "What Go does not let ginit do".
 // Each names what may differ; anything else must match.
 var oracleDiffs = map[string]string{
 	// tini exits 1 (usage); ginit runs the program. Only the exit code and

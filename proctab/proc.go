@@ -44,6 +44,9 @@ func (p Proc) ID() ID { return ID{p.Pid, p.Start} }
 // (the leader stays counted in Threads until it is reaped).
 func (p Proc) Alive() bool { return p.State != 'Z' || p.Threads > 1 }
 
+// LogName is what ginit's log names p by.
+func (p Proc) LogName() (int, string) { return p.Pid, p.Comm }
+
 // Name is "pid(comm)", for logs.
 func (p Proc) Name() string { return strconv.Itoa(p.Pid) + "(" + p.Comm + ")" }
 

@@ -70,3 +70,6 @@ func (v *View) SigMasks(p Proc) (m Masks, ok bool) {
 	}
 	return ParseMasks(b)
 }
+
+// Catches: sig runs a handler of the process's own.
+func (m Masks) Catches(sig syscall.Signal) bool { return has(m.Cgt, sig) }

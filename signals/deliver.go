@@ -7,8 +7,8 @@ import (
 
 // Send delivers sig to pid, or to the process group pid leads when group
 // is set. ESRCH says that nobody got it: the process has gone, or no
-// process is left in the group (its leader moved to another with setsid or
-// setpgid); the caller knows which it expects.
+// process is left in the group (its leader joined another with setpgid:
+// a leader's setsid fails); the caller knows which it expects.
 func Send(pid int, sig syscall.Signal, group bool) error {
 	if pid <= 0 {
 		return errors.New("refusing to signal pid <= 0")

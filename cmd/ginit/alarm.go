@@ -37,9 +37,11 @@ func (a *alarm) armed() bool { return a.c != nil }
 
 // onStatus says, every statusEvery while ginit waits, what for and until when.
 func (s *supervisor) onStatus() {
+	s.sayQuiet()
 	var waiting []proctab.Proc
 	if s.phase == stopping {
-		all, _ := s.list()
+		all, err := s.list()
+		s.procErr("the status line", err)
 		for _, p := range all {
 			if p.Alive() {
 				waiting = append(waiting, p)

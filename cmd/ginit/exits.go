@@ -65,7 +65,11 @@ func (s *supervisor) skipReap() bool {
 // onExits handles what the last reap collected, in s.exits.
 func (s *supervisor) onExits() {
 	for _, e := range s.exits {
-		desc, oom := s.describe(e.Status)
+		var born time.Time // when the process started, where ginit knows it
+		if e.Pid == s.child.pid {
+			born = s.child.started
+		}
+		desc, oom, unsure := s.describe(e.Status, born)
 		p := proctab.Proc{Pid: e.Pid, Comm: "?"}
 		if h := s.procs.held[e.Pid]; h != nil {
 			p = h.Proc
@@ -80,7 +84,7 @@ func (s *supervisor) onExits() {
 		}
 		switch {
 		case e.Pid == s.child.pid:
-			s.onChildExit(oom)
+			s.onChildExit(oom || unsure)
 		case oom:
 			s.log.Warn("oom", "process killed by the kernel's OOM killer", log.Num("pid", e.Pid), log.Str("cmd", p.Comm), log.Str("status", desc))
 		case s.cfg.WarnOnReap:
@@ -90,7 +94,7 @@ func (s *supervisor) onExits() {
 		}
 	}
 	if len(s.exits) > 0 {
-		s.oom.Rebase()
+		s.oom.Reaped(time.Now())
 	}
 	if len(s.exits) > 0 && s.phase == draining {
 		parents := make([]int, len(s.exits))
@@ -101,28 +105,50 @@ func (s *supervisor) onExits() {
 	}
 }
 
-// describe says how a process ended, and whether the OOM killer did it.
-// The counter is read only for a SIGKILL ginit did not send (or a shell's
-// 137, a SIGKILLed child of its own): otherwise it costs nothing.
-func (s *supervisor) describe(ws syscall.WaitStatus) (desc string, oom bool) {
+// describe says how a process ended, and whether the OOM killer did it:
+// only for a SIGKILL ginit did not send (or a shell's 137, a SIGKILLed
+// child of its own), and only if an OOM kill was noted near its death and
+// after ginit's previous reap (internal/oom); otherwise, if the container
+// had an OOM kill, the status says plainly that the cause is unknown and
+// why (unsure). Other deaths cost nothing.
+func (s *supervisor) describe(ws syscall.WaitStatus, born time.Time) (desc string, oom, unsure bool) {
 	desc = reaper.Describe(ws)
 	if s.phase == killing {
-		return desc, false
+		return desc, false, false
 	}
 	switch {
-	case ws.Signaled() && ws.Signal() == syscall.SIGKILL && s.oom.Rose():
-		return desc + " (out of memory)", true
-	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL) && s.oom.Rose():
-		return desc + " (after an out-of-memory kill)", true
+	case ws.Signaled() && ws.Signal() == syscall.SIGKILL:
+		blamed, why := s.oom.Blame(time.Now(), born)
+		if blamed {
+			return desc + " (out of memory)", true, false
+		}
+		if why != "" {
+			return desc + " (" + why + ")", false, true
+		}
+	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL):
+		if blamed, _ := s.oom.Blame(time.Now(), born); blamed {
+			return desc + " (after an out-of-memory kill)", true, false
+		}
 	}
-	return desc, false
+	return desc, false, false
+}
+
+// onOOM: the memory cgroup's events changed. A new OOM kill is said at
+// once, as the kernel made it: its victim may be a process that ginit
+// never reaps (a pool master's worker), and later deaths are blamed on it
+// only if they come near it.
+func (s *supervisor) onOOM() {
+	if n := s.oom.Note(time.Now()); n > 0 {
+		s.log.Warn("oom", "the kernel's OOM killer killed a process in the container", log.Num("count", int(n)))
+	}
 }
 
 // onChildExit reports the main child's end: in the stop report if a stop
-// began, or if the OOM killer ended it.
-func (s *supervisor) onChildExit(oom bool) {
+// began, or as a warning if the OOM killer ended it, or a SIGKILL did
+// whose cause is unknown while the container had OOM kills (warn).
+func (s *supervisor) onChildExit(warn bool) {
 	fs := []log.Field{log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm), log.Str("status", s.child.desc)}
-	if oom && !s.stop.begun() {
+	if warn && !s.stop.begun() {
 		s.log.Warn("child-exit", "main child exited", append(fs, log.Ms("runtime_ms", s.child.ended.Sub(s.child.started)))...)
 		return
 	}

@@ -18,6 +18,7 @@ type holds struct {
 	view      *proctab.View
 	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
 	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
+	group     map[proctab.ID]bool     // with -g: seen in the main child's group while it was the child's (signals.go)
 	kidsOf    map[int][]int           // held pids by their parent's, as last seen
 	modeSaid  bool                    // the drain has said how processes are held
 	noFDSaid  bool                    // the descriptor limit has been reported
@@ -86,6 +87,7 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 		s.procs.kidsOf[h.PPid] = append(s.procs.kidsOf[h.PPid], h.Pid)
 	}
 	s.noteNoFD(noFD)
+	s.noteGroup(hs)
 }
 
 // noteNoFD says, once, that processes are held without a pidfd because
@@ -156,16 +158,19 @@ func (s *supervisor) openView() (*proctab.View, error) {
 // release forgets a process that has ended, and reports it.
 func (s *supervisor) release(h *proctab.Handle, status string) {
 	delete(s.procs.held, h.Pid)
+	delete(s.procs.group, h.ID())
 	h.Close()
 	if h.Pid == s.child.pid || !s.drain.begun() && s.phase != killing {
 		return
 	}
 	s.drain.exited++
 	s.noteEnd(h.Proc, status, time.Since(s.since()))
-	if s.drain.line() {
-		s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
-			log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
+	if !s.line() {
+		s.drain.quietExits++
+		return
 	}
+	s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
+		log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
 }
 
 func (s *supervisor) sortedHeld() []*proctab.Handle {

@@ -23,6 +23,7 @@ func (s *supervisor) onDeadline() {
 		s.finish()
 		return
 	}
+	s.sayQuiet()
 	why := s.deadlineWhy
 	s.outcome.killWhy, s.outcome.killAfter = why, time.Since(s.since())
 	s.phase = killing
@@ -52,6 +53,8 @@ func (s *supervisor) killAll() {
 		}
 	}
 	if !s.child.done {
+		// By number only while the child is not reaped: until then its pid,
+		// its group's number, cannot be anyone else's (signals.go toChild).
 		note("group", signals.Send(s.child.pid, syscall.SIGKILL, true)) // -g or not, the app is in it
 		note("child", signals.Send(s.child.pid, syscall.SIGKILL, false))
 	}

@@ -33,9 +33,11 @@ import (
 //
 // Error policy: before the child starts every failure is fatal (exit 1, or
 // tini's 126/127 when the program cannot be run). Once it runs nothing is:
-// a failed signal, /proc read or wait4 is a warning, and ginit goes on to
-// the exit code it owes. Helpers return data or act on one process; the
-// loop below decides every transition.
+// a failed signal, /proc read (once per place and error: procerr.go) or
+// wait4 is a warning, and ginit goes on to the exit code it owes. Reads
+// that fail because the process has exited are not failures: the process
+// is gone. Helpers return data or act on one process; the loop below
+// decides every transition.
 type phase int
 
 const (
@@ -73,6 +75,8 @@ type supervisor struct {
 	status      alarm  // the next "waiting for" line (alarm.go)
 
 	outcome outcome // report.go: what ginit's deadlines and the OOM killer did
+
+	procErrSaid map[string]bool // procerr.go: /proc failures already warned of
 }
 
 // run supervises until ginit should exit, and returns the exit code.
@@ -80,9 +84,13 @@ func (s *supervisor) run() (int, error) {
 	if code, ok := s.stoppedBeforeStart(); ok {
 		return code, nil
 	}
-	pid, err := spawn.Start(s.cfg.Argv, s.log)
+	pid, viaShell, err := spawn.Start(s.cfg.Argv)
 	if err != nil {
 		return 0, err
+	}
+	if viaShell != "" {
+		s.log.Warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
+			"fix: make #!/bin/sh its first line", log.Str("program", viaShell))
 	}
 	s.child.pid, s.child.started, s.self = pid, time.Now(), os.Getpid()
 	s.oom = oom.New()
@@ -112,6 +120,8 @@ func (s *supervisor) run() (int, error) {
 			s.onDeadline()
 		case <-s.status.c:
 			s.onStatus()
+		case <-s.oom.C:
+			s.onOOM()
 		}
 		s.advance()
 	}
@@ -128,7 +138,7 @@ func (s *supervisor) stoppedBeforeStart() (int, bool) {
 		select {
 		case sig := <-s.sigs:
 			recv := sig.(syscall.Signal)
-			if out, ok := s.cfg.Rewrites.Apply(recv); ok && signals.IsStop(out) {
+			if out, ok := s.cfg.Rewrites.Apply(recv); ok && s.isStop(recv) {
 				s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
 				s.log.Report("stop", "stop signal received before the program started; not starting it",
 					log.Str("signal", signals.Name(out)), log.Str("program", baseName(s.cfg.Argv[0])))
@@ -181,7 +191,9 @@ func (s *supervisor) recount() {
 		return // the reap found a zombie ginit did not know of, whose children it holds now
 	}
 	if !s.nothingLeft() {
-		_, fresh, _ = s.listHeld() // without /proc, ECHILD alone must tell
+		var err error
+		_, fresh, err = s.listHeld() // without /proc, ECHILD alone must tell
+		s.procErr("looking for processes left", err)
 	}
 	switch {
 	case len(fresh) > 0 && s.phase == killing:
@@ -189,6 +201,7 @@ func (s *supervisor) recount() {
 	case len(fresh) > 0:
 		s.signalTops("processes appeared; draining them")
 	case s.noChildren:
+		s.sayQuiet()
 		s.log.Report("drained", "every process has exited", log.Num("count", s.drain.exited), log.Ms("after_ms", time.Since(s.since())))
 		s.finish()
 	}
@@ -204,19 +217,31 @@ func (s *supervisor) finish() {
 // exitCode is the main child's, or 137 when ginit's deadline killed work
 // during a stop (a clean-looking 143 would hide it), remapped by -e.
 func (s *supervisor) exitCode() int {
-	code := reaper.Code(s.child.status)
-	if !s.child.done || s.outcome.killedInStop {
-		code = 128 + int(syscall.SIGKILL)
-	}
+	code := exitCodeOf(s.child.status, s.child.done, s.outcome.killedInStop)
 	if s.cfg.Remap[code] {
 		s.log.Debug("exit", "exit code remapped to 0 (-e)", log.Num("code", code))
 		code = 0
 	}
-	switch {
-	case len(s.outcome.oomed) > 0:
-		s.log.Report("exit", "ginit exiting", log.Num("code", code), log.Str("status", s.child.desc), log.Procs("oom_killed", s.outcome.oomed))
-	case s.stop.begun() || s.drain.begun():
-		s.log.Report("exit", "ginit exiting", log.Num("code", code))
+	if s.stop.begun() || s.drain.begun() || len(s.outcome.oomed) > 0 {
+		s.log.Report("exit", "ginit exiting", exitFields(code, s.child.desc, s.outcome.oomed)...)
 	}
 	return code
+}
+
+// exitCodeOf is ginit's exit code before -e: the main child's (128+N
+// for signal N), or 137 when it never ended or ginit's deadline killed
+// work during a stop (a clean-looking 143 would hide it).
+func exitCodeOf(ws syscall.WaitStatus, done, killedInStop bool) int {
+	if !done || killedInStop {
+		return 128 + int(syscall.SIGKILL)
+	}
+	return reaper.Code(ws)
+}
+
+// exitFields are the exit event's: the code, and what the OOM killer did.
+func exitFields(code int, status string, oomed []proctab.Proc) []log.Field {
+	if len(oomed) == 0 {
+		return []log.Field{log.Num("code", code)}
+	}
+	return []log.Field{log.Num("code", code), log.Str("status", status), log.Procs("oom_killed", oomed)}
 }

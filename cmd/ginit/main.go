@@ -7,21 +7,25 @@
 //
 // This package is main and the supervisor; each other job has its package
 // (internal/cli, internal/log, internal/spawn, internal/oom,
-// internal/rawfile, signals, reaper, proctab). Its files:
+// internal/rawfile, internal/stopplan, signals, reaper, proctab). Its files:
 //
 //	main.go        the first signal catch, the command line, set-up, exit
 //	loop.go        the supervisor's state, its phases and its one select loop
 //	signals.go     a signal received: forward it, or begin the stop
-//	stop.go        delivering the stop signal, and past a child that ignores it
+//	stop.go        delivering the stop signal to whom internal/stopplan decides
 //	delay.go       --stop-delay: holding the stop signal
 //	exits.go       reaping: the main child's end, others', the OOM killer's
-//	drain.go       the drain: the stop signal once to each process left
+//	drain.go       the drain: the stop signal once to each process left; a trap's
+//	               children left to it; the wrapper warning
 //	holds.go       the processes held (pidfds) and waited for
 //	kill.go        a deadline passed: SIGKILL to everything left
 //	alarm.go       the loop's timers, the deadline, the "waiting for" line
 //	child.go       the main child's state and names
 //	report.go      the outcome, the stop report, the last log flush
 //	reportfile.go  writing --report-file safely
+//	trust.go       whose symlinks and files the report file may pass through
+//	procerr.go     a failed /proc read, said once
+//	threads.go     every thread ginit needs, made before the child starts
 package main
 
 import (
@@ -143,6 +147,7 @@ func setUp(cfg *cli.Config, lg *log.Logger) error {
 		lg.Warn("setup", "ginit is not PID 1 and not a child subreaper: orphans will not be re-parented to ginit, "+
 			"so it cannot reap them; run ginit as PID 1, or pass -s (or set GINIT_SUBREAPER=1 or TINI_SUBREAPER)")
 	}
+	startThreads(lg) // threads.go: none is made once the child runs
 	lg.Trace("setup", "ready", log.Num("pid", os.Getpid()), log.Num("verbosity", cfg.Verbosity))
 	return nil
 }

@@ -53,63 +53,111 @@ func (s *supervisor) noteEnd(p proctab.Proc, status string, after time.Duration)
 	}
 }
 
-// reportText is the summary: what stopped ginit and when, how the main
-// child ended, what was drained or killed and when, the exit code.
-func (s *supervisor) reportText(code int, logNote string) string {
+// summary is the stop report as a value: what stopped ginit and when, how
+// the main child ended, what was drained or killed and when, the exit
+// code. The loop fills it at exit (summarize); renderReport turns it into
+// text without looking at anything else, so its wording is tested alone.
+type summary struct {
+	stopped         bool
+	recv, sig, held string // held: the signal a --stop-delay held and a different one cut short
+	at, delayEnd    time.Time
+	delay           time.Duration // --stop-delay, when one ran
+	delayHow        string
+	childDone       bool
+	child           string // "pid(comm)"
+	childDesc       string
+	childAfter      time.Duration // since the stop, or since it started
+	drained         bool
+	drainSig        string
+	ended           []ended
+	endedMore       int
+	killed          []string // "pid(comm)", at most log.ListMax, then "+N more"
+	killWhy         string
+	killAfter       time.Duration
+	logNote         string
+	code            int
+}
+
+// summarize fills the summary from the loop's state.
+func (s *supervisor) summarize(code int, logNote string) summary {
+	st := &s.stop
+	sum := summary{stopped: st.begun(), at: st.at, delayEnd: st.delayEnd, delay: s.cfg.StopDelay, delayHow: st.delayHow,
+		childDone: s.child.done, child: log.ProcName(s.child.pid, s.child.comm), childDesc: s.child.desc,
+		drained: s.drain.begun(), drainSig: signals.Name(s.drain.sig), ended: s.outcome.ended, endedMore: s.outcome.endedMore,
+		killWhy: s.outcome.killWhy, killAfter: s.outcome.killAfter, logNote: logNote, code: code}
+	if sum.stopped {
+		sum.recv, sum.sig = signals.Name(st.recv), signals.Name(st.sig)
+		if st.held != 0 {
+			sum.held = signals.Name(st.held)
+		}
+		sum.childAfter = s.child.ended.Sub(st.at)
+	} else {
+		sum.childAfter = s.child.ended.Sub(s.child.started)
+	}
+	for _, p := range s.outcome.killed[:min(len(s.outcome.killed), log.ListMax)] {
+		sum.killed = append(sum.killed, log.ProcName(p.Pid, p.Comm))
+	}
+	if len(s.outcome.killed) > log.ListMax {
+		sum.killed = append(sum.killed, "+"+strconv.Itoa(len(s.outcome.killed)-log.ListMax)+" more")
+	}
+	return sum
+}
+
+// renderReport is the report's text, cut to reportMax, and the size it
+// would have had uncut.
+func renderReport(sum summary) (text string, full int) {
 	var lines []string
 	add := func(parts ...string) { lines = append(lines, strings.Join(parts, "")) }
-	st := &s.stop
-	if st.begun() {
-		sig := signals.Name(st.sig)
-		if st.recv != st.sig {
-			sig = signals.Name(st.recv) + " (delivered as " + signals.Name(st.sig) + ")"
+	if sum.stopped {
+		sig := sum.sig
+		if sum.recv != sum.sig {
+			sig = sum.recv + " (delivered as " + sum.sig + ")"
 		}
-		if st.held != 0 {
-			add("stop: ", signals.Name(st.held), " at ", log.Stamp(st.at), " (held, never delivered), then ",
-				sig, " at ", log.Stamp(st.delayEnd), " (delivered at once)")
+		if sum.held != "" {
+			add("stop: ", sum.held, " at ", log.Stamp(sum.at), " (held, never delivered), then ",
+				sig, " at ", log.Stamp(sum.delayEnd), " (delivered at once)")
 		} else {
-			add("stop: ", sig, " at ", log.Stamp(st.at))
+			add("stop: ", sig, " at ", log.Stamp(sum.at))
 		}
-		if !st.delayEnd.IsZero() {
-			add("stop delay: ", log.Stamp(st.at), " to ", log.Stamp(st.delayEnd), " (", msec(st.delayEnd.Sub(st.at)),
-				" of --stop-delay ", s.cfg.StopDelay.String(), "; ", st.delayHow, ")")
+		if !sum.delayEnd.IsZero() {
+			add("stop delay: ", log.Stamp(sum.at), " to ", log.Stamp(sum.delayEnd), " (", msec(sum.delayEnd.Sub(sum.at)),
+				" of --stop-delay ", sum.delay.String(), "; ", sum.delayHow, ")")
 		}
 	} else {
 		add("stop: none (the main child ended by itself)")
 	}
-	if s.child.done {
-		when := msec(s.child.ended.Sub(s.child.started)) + " after it started"
-		if st.begun() {
-			when = msec(s.child.ended.Sub(st.at)) + " after the stop"
-		}
-		add("main child ", log.ProcName(proctab.Proc{Pid: s.child.pid, Comm: s.child.comm}), ": ", s.child.desc, ", ", when)
-	}
-	if s.drain.begun() {
-		add("drained with ", signals.Name(s.drain.sig), ": ", strconv.Itoa(len(s.outcome.ended)+s.outcome.endedMore), " process(es) ended")
-	}
 	since := " after the stop"
-	if !st.begun() {
+	if !sum.stopped {
 		since = " after the drain began"
 	}
-	for _, e := range s.outcome.ended {
-		add("  ", log.ProcName(e.p), ": ", e.status, ", ", msec(e.after), since)
-	}
-	if len(s.outcome.killed) > 0 {
-		var names []string
-		for _, p := range s.outcome.killed[:min(len(s.outcome.killed), log.ListMax)] {
-			names = append(names, log.ProcName(p))
+	if sum.childDone {
+		when := msec(sum.childAfter) + " after the stop"
+		if !sum.stopped {
+			when = msec(sum.childAfter) + " after it started"
 		}
-		if len(s.outcome.killed) > log.ListMax {
-			names = append(names, "+"+strconv.Itoa(len(s.outcome.killed)-log.ListMax)+" more")
-		}
-		add("killed (SIGKILL) at ", s.outcome.killWhy, ", ", msec(s.outcome.killAfter), since, ": ", strings.Join(names, ","))
+		add("main child ", sum.child, ": ", sum.childDesc, ", ", when)
 	}
-	if logNote != "" {
-		add("log: ", logNote)
+	if sum.drained {
+		add("drained with ", sum.drainSig, ": ", strconv.Itoa(len(sum.ended)+sum.endedMore), " process(es) ended")
 	}
-	add("exit code ", strconv.Itoa(code))
-	text := capReport(lines)
-	if full := len(strings.Join(lines, "\n")) + 1; len(text) < full && s.cfg.ReportFile != "" {
+	for _, e := range sum.ended {
+		add("  ", log.ProcName(e.p.Pid, e.p.Comm), ": ", e.status, ", ", msec(e.after), since)
+	}
+	if len(sum.killed) > 0 {
+		add("killed (SIGKILL) at ", sum.killWhy, ", ", msec(sum.killAfter), since, ": ", strings.Join(sum.killed, ","))
+	}
+	if sum.logNote != "" {
+		add("log: ", sum.logNote)
+	}
+	add("exit code ", strconv.Itoa(sum.code))
+	return capReport(lines), len(strings.Join(lines, "\n")) + 1
+}
+
+// reportText renders the summary, and says in the log when the report
+// file had to be cut.
+func (s *supervisor) reportText(code int, logNote string) string {
+	text, full := renderReport(s.summarize(code, logNote))
+	if len(text) < full && s.cfg.ReportFile != "" {
 		s.log.Report("report", "report file cut to 4 KiB, Kubernetes' limit for a termination message",
 			log.Str("path", s.cfg.ReportFile), log.Num("bytes", full))
 		s.log.Flush() // after the last flush: this line must not be left queued

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // Dockerfile.example, the text users copy, built both ways it offers, from

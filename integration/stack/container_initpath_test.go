@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // dockerd --init-path ginit: `docker run --init` then runs ginit as PID 1

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // containerd directly, the runtime under Kubernetes (through CRI) and ECS

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // `go install .../cmd/ginit@VERSION` and a plain `go build` give a ginit

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // Local stand-ins for what users pull, built once per run, each under a

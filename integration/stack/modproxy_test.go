@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // A Go module proxy in a directory (GOPROXY=file://DIR) that serves this

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // `podman kube play` of the README's Kubernetes Pod, then `podman pod

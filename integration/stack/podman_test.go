@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // Podman (Debian's, installed by make deps), rootful, with the image built

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // .goreleaser.yaml passes GoReleaser's own check, and the forge's release

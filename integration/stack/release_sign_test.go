@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // gpgHome is a new, empty GnuPG home for one test, or a skip without gpg.

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 var (
@@ -79,6 +79,12 @@ func buildSidekiqImage() {
 // build context) to COPY from. noDocker says no engine answers: a skip,
 // not a failure.
 func debianImage(name string, pkgs []string, copies [][2]string, body string) (tag string, noDocker bool, err error) {
+	return debianImageFiles(name, pkgs, nil, copies, body)
+}
+
+// debianImageFiles is debianImage with files besides the packages' (a
+// package's own files without its dependencies, some left out).
+func debianImageFiles(name string, pkgs, files []string, copies [][2]string, body string) (tag string, noDocker bool, err error) {
 	if out, err := exec.Command("docker", "info", "-f", "{{.ServerVersion}}").CombinedOutput(); err != nil {
 		return "", true, errors.New("no Docker engine answers `docker info`: " + strings.TrimSpace(string(out)))
 	}
@@ -99,7 +105,7 @@ func debianImage(name string, pkgs []string, copies [][2]string, body string) (t
 		return fail("dpkg-query -L", err, out)
 	}
 	tarball := filepath.Join(dir, "rootfs.tar")
-	if err := writeRootfs(tarball, strings.Split(string(out), "\n")); err != nil {
+	if err := writeRootfs(tarball, append(strings.Split(string(out), "\n"), files...)); err != nil {
 		return fail("writing the root file system", err, nil)
 	}
 	n := rand.Uint32()

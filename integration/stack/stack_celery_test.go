@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // slowTask enqueues slow(12) through testdata/celery/send.py, then waits

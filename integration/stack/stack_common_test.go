@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 const (
@@ -37,11 +37,13 @@ const (
 // stackCase is one init in front of one app.
 type stackCase struct {
 	name string
-	init string   // "" for ginit, else a program looked up in $PATH
-	args []string // the init's arguments, the app's included
-	env  []string // the app's own, besides the marks and the port
-	want string   // completed or lost; "" records the fate without a verdict
-	code int      // ginit's exit code; -1: not checked
+	init string         // "" for ginit, else a program looked up in $PATH
+	args []string       // the init's arguments, the app's included
+	env  []string       // the app's own, besides the marks and the port
+	want string         // completed or lost; "" records the fate without a verdict
+	code int            // ginit's exit code; -1: not checked
+	sig  syscall.Signal // the orchestrator's stop signal to PID 1; 0: SIGTERM
+	via  string         // itest.Opts.Via: set-up helpers before the init
 }
 
 // work is what a unit of work needs to know of its case.
@@ -65,12 +67,13 @@ type stackApp struct {
 func stackDir(t *testing.T) string {
 	t.Helper()
 	// Not t.TempDir: a unix socket's path must stay under 108 bytes, and
-	// nginx's workers (user nobody) must be able to enter it.
+	// the servers' workers (user nobody: nginx's, Apache's, php-fpm's)
+	// must be able to enter it and write their marks there.
 	dir, err := os.MkdirTemp("", "ginit-st-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(dir, 0o755)
+	os.Chmod(dir, 0o777)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
 }
@@ -135,13 +138,21 @@ func anchors(app ...string) []stackCase {
 // last: its image is built while the others' work is in flight.
 func TestHeavyStack(t *testing.T) {
 	t.Parallel()
-	apps := []struct {
-		name   string
-		launch func(*testing.T) func(*testing.T)
-	}{
+	stackApps(t, []stackLaunch{
 		{"puma", launchPuma}, {"grpc", launchGRPC}, {"celery", launchCelery}, {"gunicorn", launchGunicorn},
 		{"nginx", launchNginx}, {"rolling stop", launchRollingStop}, {"docker puma", launchDockerPuma},
-	}
+	})
+}
+
+// stackLaunch is one app of a real-stack test: launch starts its cases and
+// returns the function that waits for them and gives the verdicts.
+type stackLaunch struct {
+	name   string
+	launch func(*testing.T) func(*testing.T)
+}
+
+// stackApps launches every app, then gives the verdicts, one subtest each.
+func stackApps(t *testing.T, apps []stackLaunch) {
 	finish := make([]func(*testing.T), len(apps))
 	for i, a := range apps {
 		finish[i] = a.launch(t)
@@ -165,7 +176,7 @@ func launchStack(t *testing.T, app stackApp, cases []stackCase, extra func(*test
 	runs := make([]*itest.Run, len(cases))
 	var wg sync.WaitGroup
 	for i, c := range cases {
-		o := itest.Opts{Args: c.args, Mount: true}
+		o := itest.Opts{Args: c.args, Mount: true, Via: c.via}
 		if c.init != "" {
 			path, err := exec.LookPath(c.init)
 			if err != nil {
@@ -181,7 +192,7 @@ func launchStack(t *testing.T, app stackApp, cases []stackCase, extra func(*test
 		wg.Add(1)
 		a := app
 		a.exits = app.exits && c.init == "" // under another init the kernel kills the app after PID 1
-		go func() { defer wg.Done(); results[i] = stackDeploy(a, r, work{port, dir, o.Env, r.Done()}) }()
+		go func() { defer wg.Done(); results[i] = stackDeploy(a, r, work{port, dir, o.Env, r.Done()}, c.sig) }()
 	}
 	return func(t *testing.T) {
 		wg.Wait()
@@ -190,14 +201,26 @@ func launchStack(t *testing.T, app stackApp, cases []stackCase, extra func(*test
 }
 
 // stackDeploy waits for the app, starts the work, and 1 s into it acts as
-// the orchestrator: SIGTERM to PID 1, SIGKILL at the deadline. It runs on a
-// goroutine of its own, so it reports errors rather than failing the test.
-func stackDeploy(app stackApp, r *itest.Run, w work) (s served) {
+// the orchestrator: sig (0: SIGTERM) to PID 1, SIGKILL at the deadline. It
+// runs on a goroutine of its own, so it reports errors rather than failing
+// the test.
+func stackDeploy(app stackApp, r *itest.Run, w work, sig syscall.Signal) (s served) {
+	if sig == 0 {
+		sig = syscall.SIGTERM
+	}
 	port, dir := w.port, w.dir
 	for deadline := time.Now().Add(stackPatience); !app.ready(port); time.Sleep(50 * time.Millisecond) {
 		if s.err = stillUp(r.Done(), deadline, "the app to listen"); s.err != nil {
 			return s
 		}
+	}
+	// The app's processes are watched from before the work starts: the
+	// scan reads every process's environment, which takes seconds on a busy
+	// machine, and must not stand between the work's start and the stop.
+	// A process the app starts later ends before the one that started it.
+	var gone func() time.Time
+	if app.exits {
+		gone = watchApp(dir, r.Cmd.Process.Pid)
 	}
 	type result struct {
 		reply string
@@ -220,12 +243,8 @@ func stackDeploy(app stackApp, r *itest.Run, w work) (s served) {
 		}
 	}
 	time.Sleep(stackInto) // time is the subject: SIGTERM comes 1 s into the work
-	var gone func() time.Time
-	if app.exits {
-		gone = watchApp(dir, r.Cmd.Process.Pid)
-	}
 	s.sent = time.Now()
-	if s.err = r.Cmd.Process.Signal(syscall.SIGTERM); s.err != nil {
+	if s.err = r.Cmd.Process.Signal(sig); s.err != nil {
 		return s
 	}
 	probed := make(chan time.Duration, 1)

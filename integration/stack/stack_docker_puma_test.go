@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 var (
@@ -81,7 +81,8 @@ func launchDockerPuma(t *testing.T) func(*testing.T) {
 		args = append(append(append(args, c.run...), pumaImage), c.args...)
 		names[i] = container(t, args...)
 		wg.Add(1)
-		go func() { defer wg.Done(); results[i] = dockerStop(names[i], work{port: port, dir: dir}) }()
+		app := stackApp{ready: listening, request: slowGet, reply: slept}
+		go func() { defer wg.Done(); results[i] = dockerStop(app, names[i], work{port: port, dir: dir}) }()
 	}
 	return func(t *testing.T) {
 		t.Logf("image %s built in %.1fs", pumaImage, pumaImageTook.Seconds())
@@ -111,17 +112,17 @@ func launchDockerPuma(t *testing.T) func(*testing.T) {
 	}
 }
 
-// dockerStop waits for Puma in the container, starts the slow request, and
-// 1 s into it stops the container as a deploy does: `docker stop -t 30`.
-func dockerStop(name string, w work) (s served) {
+// dockerStop waits for the app in the container, starts the work, and 1 s
+// into it stops the container as a deploy does: `docker stop -t 30`.
+func dockerStop(app stackApp, name string, w work) (s served) {
 	gone := make(chan struct{})
 	w.gone = gone
 	go func() {
 		exec.Command("docker", "wait", name).Run()
 		close(gone)
 	}()
-	for deadline := time.Now().Add(stackPatience); !listening(w.port); time.Sleep(50 * time.Millisecond) {
-		if s.err = stillUp(w.gone, deadline, "Puma to listen"); s.err != nil {
+	for deadline := time.Now().Add(stackPatience); !app.ready(w.port); time.Sleep(50 * time.Millisecond) {
+		if s.err = stillUp(w.gone, deadline, "the app to listen"); s.err != nil {
 			return s
 		}
 	}
@@ -131,7 +132,7 @@ func dockerStop(name string, w work) (s served) {
 	}
 	replies := make(chan result, 1)
 	go func() {
-		reply, err := slowGet(w)
+		reply, err := app.request(w)
 		if err != nil {
 			reply = "error: " + err.Error()
 		}
@@ -141,11 +142,11 @@ func dockerStop(name string, w work) (s served) {
 		if _, err := os.Stat(filepath.Join(w.dir, "started")); err == nil {
 			break
 		}
-		if s.err = stillUp(w.gone, deadline, "the request to start"); s.err != nil {
+		if s.err = stillUp(w.gone, deadline, "the work to start"); s.err != nil {
 			return s
 		}
 	}
-	time.Sleep(stackInto) // time is the subject: SIGTERM comes 1 s into the request
+	time.Sleep(stackInto) // time is the subject: the stop comes 1 s into the work
 	s.sent = time.Now()
 	if out, err := exec.Command("docker", "stop", "-t", strconv.Itoa(int(orchestratorDeadline.Seconds())), name).CombinedOutput(); err != nil {
 		s.err = fmt.Errorf("docker stop: %v: %s", err, out)
@@ -171,7 +172,7 @@ func dockerStop(name string, w work) (s served) {
 		return s
 	}
 	s.fate = lost
-	if s.reply == slept {
+	if s.reply == app.reply {
 		s.fate = completed
 	}
 	return s

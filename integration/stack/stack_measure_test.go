@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // served is what one stop did to the work in flight.
@@ -31,7 +31,8 @@ type served struct {
 	exitAt  time.Time     // when PID 1 was gone
 }
 
-// line is one line of the test's log, for the README's table.
+// line is one line of the test's log, for the table in doc/testing.md
+// (Tested on the real stack).
 func (s served) line(name string) string {
 	l := fmt.Sprintf("%s: %s, exit %d %.1fs after SIGTERM", name, s.fate, s.code, s.took.Seconds())
 	if s.fate == completed {

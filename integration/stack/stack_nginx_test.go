@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // slowBackend answers /slow?s=N&dir=D after N seconds, having recorded the
@@ -92,7 +92,7 @@ func launchNginx(t *testing.T) func(*testing.T) {
 		} else if d := s.exitAt.Sub(s.appGone); d > time.Second {
 			t.Errorf("ginit exited %v after nginx, want within a second", d)
 		}
-		if !strings.Contains(c.name, "-g") && !strings.Contains(r.Stderr(), "the main child ignores SIGQUIT; delivered it") {
+		if !strings.Contains(c.name, "-g") && !strings.Contains(r.Stderr(), "bash ignores SIGQUIT: delivered to the processes below it") {
 			t.Errorf("ginit did not say why nginx got SIGQUIT from it")
 		}
 	})

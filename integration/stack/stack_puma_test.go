@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginit-dev/ginit/internal/itest"
+	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
 // slowGet asks for /slow?s=12 and returns the status and the whole body.

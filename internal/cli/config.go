@@ -48,8 +48,17 @@ type Config struct {
 	StopDelay  time.Duration // --stop-delay
 	ReportFile string        // --report-file
 
-	graceSet, logSet, delaySet, reportSet bool // given as flags, so the environment must not override
-	vFlags                                int  // how many -v
+	// StopSignals are the extra signals that begin a stop (--stop-signal,
+	// GINIT_STOP_SIGNAL), besides SIGTERM, SIGINT and SIGQUIT: an image
+	// whose STOPSIGNAL is SIGWINCH. Each is one ginit forwards, once.
+	StopSignals []syscall.Signal
+	// SignalAfterTrap (--signal-after-trap, GINIT_SIGNAL_AFTER_TRAP): when
+	// the main child caught the stop signal and then exited, send the stop
+	// signal to what it left anyway, for a trap that only cleans up.
+	SignalAfterTrap bool
+
+	graceSet, logSet, delaySet, reportSet, stopSigSet bool // given as flags, so the environment must not override
+	vFlags                                            int  // how many -v
 }
 
 // usageError is bad input: main prints it on one line and exits 1.
@@ -190,7 +199,13 @@ func (c *Config) long(a string, next func(string) (string, error)) error {
 	case "--help":
 		c.Action = ActHelp
 		return nil
-	case "--grace", "--rewrite", "--log-format", "--stop-delay", "--report-file":
+	case "--signal-after-trap":
+		if hasValue {
+			return usagef("option --signal-after-trap takes no value (got ", strconv.Quote(a), ")")
+		}
+		c.SignalAfterTrap = true
+		return nil
+	case "--grace", "--rewrite", "--log-format", "--stop-delay", "--report-file", "--stop-signal":
 	default:
 		return usagef("unknown option ", name)
 	}
@@ -211,6 +226,9 @@ func (c *Config) long(a string, next func(string) (string, error)) error {
 	case "--report-file":
 		c.ReportFile, c.reportSet = v, true
 		return nil
+	case "--stop-signal":
+		c.stopSigSet = true
+		return c.addStopSignal(v, "--stop-signal")
 	}
 	return c.setLogFormat(v, "--log-format")
 }
@@ -237,6 +255,24 @@ func (c *Config) set(opt byte, v string) error {
 		}
 		c.Rewrites[from] = to
 	}
+	return nil
+}
+
+// addStopSignal adds one extra stop signal, named or numbered as -p and -r
+// take them. It must be one ginit catches and forwards: SIGKILL cannot be
+// caught, SIGCHLD is ginit's own.
+func (c *Config) addStopSignal(v, where string) error {
+	sig, err := signals.Parse(v, false)
+	if err != nil || !signals.Forwarded(sig) {
+		return usagef("not a valid signal for ", where, ": ", strconv.Quote(v),
+			" (a signal ginit forwards, by name or number, such as SIGWINCH or 28)")
+	}
+	for _, s := range c.StopSignals {
+		if s == sig {
+			return nil
+		}
+	}
+	c.StopSignals = append(c.StopSignals, sig)
 	return nil
 }
 

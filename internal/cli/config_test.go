@@ -80,7 +80,10 @@ func TestParseArgs(t *testing.T) {
 		{"prog", []string{"TINI_VERBOSITY=loud"}, func(c *Config) bool { return c.Verbosity == 0 && len(c.Warnings) == 1 }},
 		{"prog", []string{"TINI_VERBOSITY=2x"}, func(c *Config) bool { return c.Verbosity == 2 && len(c.Warnings) == 1 }},
 		{"prog", []string{"TINI_VERBOSITY= +3"}, func(c *Config) bool { return c.Verbosity == 3 && len(c.Warnings) == 0 }},
-		{"prog", []string{"TINI_VERBOSITY=-2"}, func(c *Config) bool { return c.Verbosity == 0 && len(c.Warnings) == 1 }},
+		// tini's level is unsigned: -2 is huge, every line, as 7 is.
+		{"prog", []string{"TINI_VERBOSITY=-2"}, func(c *Config) bool { return c.Verbosity == 4 && len(c.Warnings) == 1 }},
+		{"prog", []string{"TINI_VERBOSITY=7"}, func(c *Config) bool { return c.Verbosity == 4 && len(c.Warnings) == 1 }},
+		{"prog", []string{"TINI_VERBOSITY=4"}, func(c *Config) bool { return c.Verbosity == 4 && len(c.Warnings) == 0 }},
 		{"prog", []string{"TINI_VERBOSITY="}, func(c *Config) bool { return c.Verbosity == 0 && len(c.Warnings) == 1 }},
 		{"prog", []string{"TINI_VERBOSITY=3"}, func(c *Config) bool { return c.Verbosity == 3 && len(c.Warnings) == 0 }},
 		{"-v prog", []string{"GINIT_VERBOSITY=0"}, func(c *Config) bool { return c.Verbosity == 2 }},
@@ -107,6 +110,8 @@ func TestParseArgs(t *testing.T) {
 		// GINIT_ twins parse booleans and win over TINI_.
 		{"prog", []string{"GINIT_SUBREAPER=0", "TINI_SUBREAPER=1"}, func(c *Config) bool { return !c.Subreaper }},
 		{"prog", []string{"GINIT_SUBREAPER=yes"}, func(c *Config) bool { return c.Subreaper }},
+		{"prog", []string{"GINIT_SUBREAPER=TRUE"}, func(c *Config) bool { return c.Subreaper }},
+		{"prog", []string{"GINIT_SUBREAPER=Off"}, func(c *Config) bool { return !c.Subreaper && c.NoSubreaper }},
 		{"-s prog", []string{"GINIT_SUBREAPER=false"}, func(c *Config) bool { return c.Subreaper }},
 		{"prog", []string{"GINIT_KILL_PROCESS_GROUP=true"}, func(c *Config) bool { return c.Group }},
 		{"-h", nil, func(c *Config) bool { return c.Action == ActHelp }},
@@ -152,6 +157,11 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-r TERM:65 prog", nil, "-r option"},
 		{"--log-format=yaml prog", nil, "log format"},
 		{"prog", []string{"GINIT_SUBREAPER=2"}, "GINIT_SUBREAPER"},
+		{"prog", []string{"GINIT_SUBREAPER=y"}, "GINIT_SUBREAPER"},
+		{"prog", []string{"GINIT_SUBREAPER=T"}, "GINIT_SUBREAPER"},
+		{"prog", []string{"GINIT_SUBREAPER= 1"}, "GINIT_SUBREAPER"},
+		{"prog", []string{"GINIT_KILL_PROCESS_GROUP=n"}, "GINIT_KILL_PROCESS_GROUP"},
+		{"-v prog", []string{"GINIT_VERBOSITY=loud"}, "GINIT_VERBOSITY"}, // -v wins, the typo is still one
 		{"-e '3 ' prog", nil, "exit code"},
 		{"-e 0x3 prog", nil, "exit code"},
 		{"-e -- prog", nil, "exit code"}, // "--" is -e's value, as in getopt

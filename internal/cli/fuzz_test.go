@@ -16,6 +16,7 @@ func FuzzParseArgs(f *testing.F) {
 		{"-e256 prog", "TINI_SUBREAPER="},
 		{"--grace", "TINI_VERBOSITY=x"},
 		{"-pUSR1 -rHUP:0 prog", "GINIT_SUBREAPER=yes\x00GINIT_LOG_FORMAT=json"},
+		{"--stop-signal WINCH --signal-after-trap prog", "GINIT_STOP_SIGNAL=USR1,HUP\x00GINIT_SIGNAL_AFTER_TRAP=on"},
 		{"-h", ""}, {"--version", ""}, {"-l", ""}, {"", ""}, {"-- --", ""}, {"-", ""},
 	} {
 		f.Add(seed[0], seed[1])
@@ -42,6 +43,11 @@ func FuzzParseArgs(f *testing.F) {
 		}
 		if c.Verbosity < 0 || c.Grace < 0 || (c.PdeathSig != 0 && (c.PdeathSig < 1 || c.PdeathSig > 64)) {
 			t.Fatalf("%q: out of range: %+v", args, c)
+		}
+		for _, sig := range c.StopSignals {
+			if sig < 1 || sig > 64 {
+				t.Fatalf("%q: stop signal %d", args, sig)
+			}
 		}
 		for from, to := range c.Rewrites {
 			if from < 1 || from > 64 || to < 0 || to > 64 {

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ginit-dev/ginit/proctab"
 )
 
 // Log levels, tini's: 1 (the default) shows warnings and ginit's stop
@@ -29,7 +27,8 @@ type Field struct {
 	k, v   string
 	num    bool
 	isList bool
-	list   []proctab.Proc // see Procs
+	list   []Proc // see Procs
+	more   int    // processes left out of list
 }
 
 // Str is a string value, quoted in text when it must be (textSafe).
@@ -67,16 +66,26 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 	if l.out.dropped > 0 {
 		fs = append(fs, Num("log_lines_dropped", l.out.dropped))
 	}
+	if l.out.send([]byte(Line(l.json, time.Now(), label, event, msg, fs...))) {
+		l.out.dropped = 0
+	} else {
+		l.out.dropped++
+		l.out.lost++
+	}
+}
+
+// Line renders one event as a text or JSON line, newline included.
+func Line(json bool, now time.Time, label, event, msg string, fs ...Field) string {
 	var b strings.Builder
-	if l.json {
+	if json {
 		b.WriteString(`{"time":"`)
-		b.WriteString(Stamp(time.Now()))
+		b.WriteString(Stamp(now))
 		b.WriteString(`","level":"` + label + `","event":"` + event + `","msg":`)
 		jsonString(&b, msg)
 		for _, f := range fs {
 			b.WriteString(`,"` + f.k + `":`)
 			if f.isList {
-				jsonList(&b, f.k, f.list)
+				jsonList(&b, f.k, f.list, f.more)
 			} else if f.num {
 				b.WriteString(f.v)
 			} else {
@@ -89,7 +98,7 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 		for _, f := range fs {
 			b.WriteString(" " + f.k + "=")
 			if f.isList {
-				textList(&b, f.list)
+				textList(&b, f.list, f.more)
 			} else if f.num || textSafe(f.v) {
 				b.WriteString(f.v)
 			} else {
@@ -98,12 +107,7 @@ func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 		}
 		b.WriteString("\n")
 	}
-	if l.out.send([]byte(b.String())) {
-		l.out.dropped = 0
-	} else {
-		l.out.dropped++
-		l.out.lost++
-	}
+	return b.String()
 }
 
 // Error, Warn, Report, Info, Debug and Trace log at their level. Report is
@@ -120,6 +124,14 @@ func (l *Logger) Trace(event, msg string, fs ...Field) { l.Log(LevelTrace, "trac
 // Flush waits until every buffered line is written, stderr is broken, or
 // a second has passed; it reports whether everything went out.
 func (l *Logger) Flush() bool { return l.out.flush() }
+
+// StartWriter starts the writer's thread now rather than at the first
+// line, and returns once it exists: see cmd/ginit/threads.go.
+func (l *Logger) StartWriter() {
+	l.out.mu.Lock()
+	defer l.out.mu.Unlock()
+	l.out.start()
+}
 
 // Unwritten describes what of the log never reached stderr, for the report
 // file; "" when everything did. flushed is what the last Flush returned.

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/ginit-dev/ginit/proctab"
 )
 
 // A process names itself (prctl PR_SET_NAME, or its file name), so what
@@ -16,34 +14,54 @@ import (
 // caps its per-process lines with it.
 const ListMax = 20
 
+// Proc is a process as a log line names it. The log keeps its own type,
+// so that it depends on nothing of ginit's: any process type that says
+// its pid and name (Named) can be listed.
+type Proc struct {
+	Pid  int
+	Comm string
+}
+
+// Named is a process that can say its pid and name.
+type Named interface{ LogName() (pid int, comm string) }
+
+// LogName makes a Proc Named.
+func (p Proc) LogName() (int, string) { return p.Pid, p.Comm }
+
 // Procs is a field listing processes: in JSON an array of {"pid","cmd"}
 // objects, in text "8(sh),53(sleep)". Up to ListMax are named; in text a
 // last item "+N more" says how many were left out, in JSON a key KEY_more.
-func Procs(k string, ps []proctab.Proc) Field {
-	return Field{k: k, list: ps, isList: true}
+// Only those named are copied: a drain's list may hold thousands.
+func Procs[P Named](k string, ps []P) Field {
+	n := min(len(ps), ListMax)
+	list := make([]Proc, n)
+	for i := range n {
+		list[i].Pid, list[i].Comm = ps[i].LogName()
+	}
+	return Field{k: k, list: list, more: len(ps) - n, isList: true}
 }
 
 // textList renders a list for text logs. Each name is escaped (listName),
 // so the value never needs quoting, and an ordinary list reads as before.
-func textList(b *strings.Builder, ps []proctab.Proc) {
-	if len(ps) == 0 {
+func textList(b *strings.Builder, ps []Proc, more int) {
+	if len(ps) == 0 && more == 0 {
 		b.WriteString(`""`)
 		return
 	}
-	for i, p := range ps[:min(len(ps), ListMax)] {
+	for i, p := range ps {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(ProcName(p))
+		b.WriteString(ProcName(p.Pid, p.Comm))
 	}
-	if len(ps) > ListMax {
-		b.WriteString(",+" + strconv.Itoa(len(ps)-ListMax) + " more")
+	if more > 0 {
+		b.WriteString(",+" + strconv.Itoa(more) + " more")
 	}
 }
 
-func jsonList(b *strings.Builder, k string, ps []proctab.Proc) {
+func jsonList(b *strings.Builder, k string, ps []Proc, more int) {
 	b.WriteByte('[')
-	for i, p := range ps[:min(len(ps), ListMax)] {
+	for i, p := range ps {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -52,15 +70,15 @@ func jsonList(b *strings.Builder, k string, ps []proctab.Proc) {
 		b.WriteByte('}')
 	}
 	b.WriteByte(']')
-	if len(ps) > ListMax {
-		b.WriteString(`,"` + k + `_more":` + strconv.Itoa(len(ps)-ListMax))
+	if more > 0 {
+		b.WriteString(`,"` + k + `_more":` + strconv.Itoa(more))
 	}
 }
 
 // ProcName is a process as a text list names it: "8(sh)", the name
 // escaped (listName).
-func ProcName(p proctab.Proc) string {
-	return strconv.Itoa(p.Pid) + "(" + listName(p.Comm) + ")"
+func ProcName(pid int, comm string) string {
+	return strconv.Itoa(pid) + "(" + listName(comm) + ")"
 }
 
 // listName escapes, as \xHH per byte, every byte of a name that is not a

@@ -3,8 +3,6 @@ package log
 import (
 	"strings"
 	"testing"
-
-	"github.com/ginit-dev/ginit/proctab"
 )
 
 func TestTextValues(t *testing.T) {
@@ -18,7 +16,7 @@ func TestTextValues(t *testing.T) {
 		{"café", "8(café)"},
 	} {
 		var b strings.Builder
-		textList(&b, []proctab.Proc{{Pid: 8, Comm: tc.comm}})
+		textList(&b, []Proc{{Pid: 8, Comm: tc.comm}}, 0)
 		if b.String() != tc.want {
 			t.Errorf("%q: %s, want %s", tc.comm, b.String(), tc.want)
 		}
@@ -31,17 +29,19 @@ func TestTextValues(t *testing.T) {
 }
 
 func TestJSONList(t *testing.T) {
-	ps := make([]proctab.Proc, ListMax+2)
+	ps := make([]Proc, ListMax+2)
 	for i := range ps {
-		ps[i] = proctab.Proc{Pid: i + 1, Comm: `a"b`}
+		ps[i] = Proc{Pid: i + 1, Comm: `a"b`}
 	}
 	var b strings.Builder
-	jsonList(&b, "killed", ps[:1])
+	f := Procs("killed", ps[:1])
+	jsonList(&b, f.k, f.list, f.more)
 	if b.String() != `[{"pid":1,"cmd":"a\"b"}]` {
 		t.Errorf("got %s", b.String())
 	}
 	b.Reset()
-	jsonList(&b, "killed", ps)
+	f = Procs("killed", ps)
+	jsonList(&b, f.k, f.list, f.more)
 	if !strings.HasSuffix(b.String(), `],"killed_more":2`) || strings.Count(b.String(), `"pid"`) != ListMax {
 		t.Errorf("got %s", b.String())
 	}

@@ -51,21 +51,31 @@ type lineWriter struct {
 
 	mu     sync.Mutex
 	pend   []byte        // lines not yet taken by the writer
-	wake   chan struct{} // nil until the first line: a quiet run starts no thread
+	wake   chan struct{} // nil until the first line or StartWriter
 	busy   bool          // the writer holds lines it has not finished writing
 	idle   chan struct{} // closed when pend is empty and the writer idle (flush)
 	broken string        // why stderr failed; "" while it works
 	unsent int           // lines the writer could not write
 }
 
+// start starts the writer's thread if it has not started, and returns
+// once the thread exists: ginit makes every thread it will need before
+// the child starts (cmd/ginit/threads.go). Called with w.mu held.
+func (w *lineWriter) start() {
+	if w.wake != nil {
+		return
+	}
+	w.wake = make(chan struct{}, 1)
+	started := make(chan struct{})
+	go w.run(started)
+	<-started
+}
+
 // send buffers a line without blocking; false when the buffer is full.
 func (w *lineWriter) send(line []byte) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.wake == nil {
-		w.wake = make(chan struct{}, 1)
-		go w.run()
-	}
+	w.start()
 	if w.broken != "" {
 		w.unsent++
 		return true // not dropped for a full buffer: stderr is gone
@@ -81,8 +91,9 @@ func (w *lineWriter) send(line []byte) bool {
 	return true
 }
 
-// run writes buffered lines until stderr breaks.
-func (w *lineWriter) run() {
+// run writes buffered lines until stderr breaks; it closes started once
+// its thread is its own.
+func (w *lineWriter) run(started chan<- struct{}) {
 	runtime.LockOSThread() // never unlocked: the blocked signals belong to this thread
 	// SIGTTOU too: ginit sits in the background of a terminal it shares
 	// with the child (docker run -t), and with `stty tostop` a write there
@@ -90,6 +101,7 @@ func (w *lineWriter) run() {
 	// blocked, the kernel lets the write through, as for an ignoring tini.
 	set := uint64(1)<<(syscall.SIGPIPE-1) | uint64(1)<<(syscall.SIGTTOU-1)
 	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
+	close(started)
 	var spare []byte
 	for range w.wake {
 		w.mu.Lock()

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ginit-dev/ginit/internal/log"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,23 +42,25 @@ func ExitCode(err error) int {
 // the reaper collects it with wait4(-1). The child inherits ginit's
 // environment, file descriptors and its original signal mask (the runtime
 // restores it after fork); signals ginit handles are reset to their default.
-func Start(argv []string, lg *log.Logger) (int, error) {
+//
+// It says what happened and logs nothing: viaShell is the program's path
+// when it had no #! line and runs under /bin/sh, which the caller reports.
+func Start(argv []string) (pid int, viaShell string, err error) {
 	path, err := lookPath(argv[0])
 	if err != nil {
-		return 0, execFailure(argv[0], err)
+		return 0, "", execFailure(argv[0], err)
 	}
-	pid, err := forkExec(path, argv)
+	pid, err = forkExec(path, argv)
 	if err == syscall.ENOEXEC {
 		// No #! line: glibc's execvp, and so tini, runs the file with
 		// /bin/sh as a shell script; a drop-in must too.
-		lg.Warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
-			"fix: make #!/bin/sh its first line", log.Str("program", path))
+		viaShell = path
 		pid, err = forkExec("/bin/sh", append([]string{"/bin/sh", path}, argv[1:]...))
 	}
 	if err != nil {
-		return 0, execFailure(argv[0], err)
+		return 0, "", execFailure(argv[0], err)
 	}
-	return pid, nil
+	return pid, viaShell, nil
 }
 
 // forkExec starts path in a new process group. Only a controlling terminal

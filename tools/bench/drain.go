@@ -145,18 +145,5 @@ func forkTermWaiter(ts *syscall.Timespec, all, term *uint64) int {
 	return 0
 }
 
-// mountProc runs as PID 1 of new PID and mount namespaces: it mounts a
-// /proc for the namespace, as a container runtime does, then becomes argv.
-func mountProc(argv []string) int {
-	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: mountproc:", err)
-		return 1
-	}
-	if err := syscall.Mount("proc", "/proc", "proc", 0, ""); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: mountproc: /proc:", err)
-		return 1
-	}
-	err := syscall.Exec(argv[0], argv, os.Environ())
-	fmt.Fprintln(os.Stderr, "bench: mountproc:", err)
-	return 1
-}
+// mountProc is launch.MountProc with a real /proc.
+func mountProc(argv []string) int { return launch.MountProc("proc", argv) }

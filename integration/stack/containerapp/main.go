@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/ginit-dev/ginit/internal/launch"
 )
 
 func main() {
@@ -48,19 +50,7 @@ func main() {
 }
 
 func worker(ms, code int) int {
-	c := make(chan os.Signal, 4)
-	signal.Notify(c, syscall.SIGTERM)
-	fmt.Println("worker ready")
-	<-c
-	fmt.Println("worker: SIGTERM, finishing job")
-	select {
-	case <-c:
-		fmt.Println("worker: second SIGTERM, job aborted")
-		return 99
-	case <-time.After(time.Duration(ms) * time.Millisecond):
-	}
-	fmt.Println("worker: job done")
-	return code
+	return launch.Worker(ms, code, func(line string) { fmt.Println(line) })
 }
 
 func record() {

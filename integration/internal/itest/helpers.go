@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/ginit-dev/ginit/internal/launch"
 	"github.com/ginit-dev/ginit/signals"
 	"golang.org/x/sys/unix"
 )
@@ -125,7 +126,7 @@ func Record(args []string) int {
 	if pgrp, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err == nil {
 		fmt.Printf("foreground=%v\n", pgrp == syscall.Getpgrp())
 	}
-	fmt.Printf("ready pid=%d\n", os.Getpid())
+	Ready(fmt.Sprintf("ready pid=%d", os.Getpid())) // on fd 3 too, for bg
 	for s := range c {
 		fmt.Printf("got %s\n", signals.Name(s.(syscall.Signal)))
 		if s == exitOn {
@@ -135,23 +136,9 @@ func Record(args []string) int {
 	return 1
 }
 
-// Worker is a job runner: on SIGTERM it finishes its in-flight job (ms
-// long) and exits 0; a second SIGTERM aborts the job, exit 99.
-func Worker(ms int) int {
-	c := make(chan os.Signal, 4)
-	signal.Notify(c, syscall.SIGTERM)
-	Ready(fmt.Sprintf("worker ready pid=%d", os.Getpid()))
-	<-c
-	fmt.Println("worker: SIGTERM, finishing job")
-	select {
-	case <-c:
-		fmt.Println("worker: second SIGTERM, job aborted")
-		return 99
-	case <-time.After(time.Duration(ms) * time.Millisecond):
-	}
-	fmt.Println("worker: job done")
-	return 0
-}
+// Worker is launch.Worker, ready on stdout (and for bg): exit 0 after
+// its job.
+func Worker(ms int) int { return launch.Worker(ms, 0, Ready) }
 
 func spawn(args []string) int {
 	p, err := os.StartProcess(args[0], args, &os.ProcAttr{Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}, Env: os.Environ()})
@@ -234,24 +221,13 @@ func sigstate() int {
 	return 0
 }
 
-// mountProc runs as PID 1 of new PID and mount namespaces: it mounts a
-// /proc for the namespace, as a container runtime does, then becomes ginit.
+// mountProc is launch.MountProc; GINIT_TEST_NOPROC=1 mounts an empty
+// /proc instead, which ginit must do without.
 func mountProc(argv []string) int {
-	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
-		fmt.Fprintln(os.Stderr, "mountproc:", err)
-		return 1
-	}
-	fs := "proc"
 	if os.Getenv("GINIT_TEST_NOPROC") == "1" {
-		fs = "tmpfs" // an empty /proc: ginit must do without it
+		return launch.MountProc("tmpfs", argv)
 	}
-	if err := syscall.Mount(fs, "/proc", fs, 0, ""); err != nil {
-		fmt.Fprintln(os.Stderr, "mountproc:", err)
-		return 1
-	}
-	err := syscall.Exec(argv[0], argv, os.Environ())
-	fmt.Fprintln(os.Stderr, "mountproc:", err)
-	return 1
+	return launch.MountProc("proc", argv)
 }
 
 // parent runs ginit (argv) with our stdout and waits to be killed: for -p.
