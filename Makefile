@@ -1,4 +1,4 @@
-# ginit: make build | test | test-fast | demo | bench | numbers | lint | fuzz | race | release | images | push-images | image | deps
+# ginit: make build | test | test-fast | demo | bench | numbers | lint | vulncheck | fuzz | race | release | images | push-images | image | deps
 SHELL := /bin/bash
 GO ?= go
 OUT ?= bin/ginit
@@ -25,7 +25,8 @@ print-ldflags:
 # Python module for /usr/bin/python3). The real-stack tests
 # (integration/stack/stack_*_test.go) need Puma, gunicorn, Celery with Redis, a
 # gRPC server, nginx and haproxy, Apache, php-fpm with cgi-fcgi, PostgreSQL
-# and cron. Then the Go modules: x/sys for ginit,
+# and cron; the release tests gpg; the heavy pass qemu-user-static (every
+# shipped architecture). Then the Go modules: x/sys for ginit,
 # and GoReleaser, which go.mod does not list (ginit's one dependency stays
 # x/sys): `go run` downloads and builds it once (a few minutes on a fresh
 # machine), then the build cache keeps it.
@@ -35,7 +36,7 @@ deps:
 		puma:puma rackup:ruby-rack gunicorn:gunicorn celery:celery \
 		/usr/lib/python3/dist-packages/redis:python3-redis /usr/lib/python3/dist-packages/grpc:python3-grpcio \
 		nginx:nginx haproxy:haproxy valgrind:valgrind perf:linux-perf apache2:apache2 php-fpm8.2:php8.2-fpm \
-		cgi-fcgi:libfcgi-bin /usr/lib/postgresql:postgresql cron:cron; do \
+		cgi-fcgi:libfcgi-bin /usr/lib/postgresql:postgresql cron:cron gpg:gnupg qemu-s390x-static:qemu-user-static; do \
 		{ command -v $${p%%:*} || test -e $${p%%:*}; } >/dev/null || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "make deps: installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -92,6 +93,18 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./signals
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRewrite$$' -fuzztime $(FUZZTIME) ./signals
 
+# govulncheck (golang.org/x/vuln), pinned, as the forge's CI and release
+# workflows run it: the known vulnerabilities of the code ginit calls, in
+# golang.org/x/sys and the Go standard library. It needs its database
+# (vuln.go.dev), which the project's own machines cannot reach.
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+.PHONY: vulncheck print-govulncheck
+vulncheck:
+	$(GO) run $(GOVULNCHECK) ./...
+
+print-govulncheck:
+	@echo '$(GOVULNCHECK)'
+
 # staticcheck through the Go module proxy, pinned.
 lint:
 	$(GO) vet ./...
@@ -119,8 +132,19 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 RELEASE_ENV := GINIT_LDFLAGS='$(LDFLAGS)' GINIT_VERSION='$(VERSION:v%=%)' \
 	SOURCE_DATE_EPOCH='$(SOURCE_DATE_EPOCH)' GINIT_DATE='$(shell date -u -d @$(SOURCE_DATE_EPOCH) +%FT%TZ)'
 .PHONY: images image push-images release-env print-goreleaser
+# make release signs SHA256SUMS with a throwaway key made for the run, in
+# a GNUPGHOME of its own that is removed after it; the key's public half
+# is left in dist/snapshot-key.asc, to check the signature with. A
+# snapshot's signature shows only that nothing changed since this run; a
+# release is signed with the project's key (KEYS, doc/releasing.md).
 release:
-	$(RELEASE_ENV) $(GORELEASER) release --snapshot --clean
+	@export GNUPGHOME=$$(mktemp -d /tmp/ginit-gpg-XXXXXX) && \
+	trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$$GNUPGHOME"' EXIT && \
+	gpg --batch --quiet --passphrase '' --quick-gen-key \
+		'ginit snapshot, throwaway key of make release <snapshot@ginit.invalid>' ed25519 sign 1d && \
+	fpr=$$(gpg --with-colons --list-secret-keys | awk -F: '$$1 == "fpr" {print $$10; exit}') && \
+	$(RELEASE_ENV) GINIT_GPG_FINGERPRINT=$$fpr $(GORELEASER) release --snapshot --clean && \
+	gpg --armor --export $$fpr > $(DIST)/snapshot-key.asc
 
 # The same, one NAME=VALUE a line, for the forge's release job ($$GITHUB_ENV).
 release-env:

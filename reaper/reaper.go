@@ -5,7 +5,6 @@
 package reaper
 
 import (
-	"errors"
 	"strconv"
 	"syscall"
 	"unsafe"
@@ -69,19 +68,6 @@ func Reap(buf []Exit) (exits []Exit, gone bool, err error) {
 		}
 		exits = append(exits, Exit{Pid: pid, Status: ws})
 	}
-}
-
-// SetSubreaper makes orphaned descendants re-parent to ginit rather than to
-// the namespace's init, so ginit can reap them without being PID 1.
-func SetSubreaper() error {
-	err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-	if err == unix.EINVAL {
-		return errors.New("PR_SET_CHILD_SUBREAPER is unavailable on this kernel (Linux >= 3.4 needed)")
-	}
-	if err != nil {
-		return errors.New("cannot register as a child subreaper: " + err.Error())
-	}
-	return nil
 }
 
 // siginfo is the kernel's siginfo_t as waitid fills it for a child, on
