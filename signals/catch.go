@@ -17,42 +17,44 @@ import (
 // SIGHUP and SIGINT inherited as ignored stay ignored (see CatchRest).
 // main calls it first of all, as the initializer of a package-level
 // variable, so it runs before main's init and the command line.
-func CatchStop() chan os.Signal {
-	sigs := make(chan os.Signal, 2*MaxSignal)
-	ignored = inheritedIgnored()
+func CatchStop() *Catch {
+	c := &Catch{C: make(chan os.Signal, 2*MaxSignal), ignored: inheritedIgnored()}
 	var list []os.Signal
 	for _, s := range Early {
-		if ignored&(1<<(s-1)) == 0 {
+		if c.ignored&(1<<(s-1)) == 0 {
 			list = append(list, s)
 		}
 	}
-	signal.Notify(sigs, list...)
-	return sigs
+	signal.Notify(c.C, list...)
+	return c
 }
 
-// CatchRest installs ginit's handlers for the rest, on the channel
-// CatchStop made. A signal ginit inherited as ignored is left ignored so
+// Catch is what CatchStop set up: the channel every caught signal
+// arrives on, and what it found inherited as SIG_IGN, for Rest.
+type Catch struct {
+	C       chan os.Signal
+	ignored uint64
+}
+
+// Rest installs ginit's handlers for the rest, on the channel CatchStop
+// made. A signal ginit inherited as ignored is left ignored so
 // the child inherits the ignore, as under tini. The channel is large:
 // signal.Notify drops what does not fit, and standard signals coalesce
 // anyway, so one slot per signal number is enough. asyncPreemptOff says
 // the build switched the runtime's preemption off (main.asyncPreemptOff):
 // only then is SIGURG caught.
-func CatchRest(sigs chan os.Signal, asyncPreemptOff bool) {
+func (c *Catch) Rest(asyncPreemptOff bool) {
 	ignoreFaults()
 	urgOK := urgIsOurs(asyncPreemptOff)
 	caught := Caught(func(s syscall.Signal) bool {
-		return ignored&(1<<(s-1)) != 0 || (s == syscall.SIGURG && !urgOK) || IsEarly(s)
+		return c.ignored&(1<<(s-1)) != 0 || (s == syscall.SIGURG && !urgOK) || IsEarly(s)
 	})
 	list := make([]os.Signal, len(caught))
 	for i, s := range caught {
 		list[i] = s
 	}
-	signal.Notify(sigs, list...)
+	signal.Notify(c.C, list...)
 }
-
-// ignored is what CatchStop found inherited as SIG_IGN, for CatchRest:
-// read once, on the start-up path.
-var ignored uint64
 
 // ignoreFaults sets the fault signals to SIG_IGN in the kernel, behind the
 // Go runtime's back, so that no process can crash PID 1 by sending one

@@ -74,7 +74,7 @@ var stopSigs = signals.CatchStop()
 // (unshare --kill-child's SIGKILL) sits on the main thread, the one that
 // ran execve, so -p must replace it there. runtime.LockOSThread for all of
 // main would do the same, but would make each signal.Notify in
-// signals.CatchRest a hand-off between threads: 2 ms more at every start.
+// stopSigs.Rest a hand-off between threads: 2 ms more at every start.
 var (
 	cfg       *cli.Config
 	cfgErr    error
@@ -91,8 +91,8 @@ func init() {
 }
 
 func main() {
-	signals.CatchRest(stopSigs, asyncPreemptOff == "1")
-	os.Exit(run(stopSigs))
+	stopSigs.Rest(asyncPreemptOff == "1")
+	os.Exit(run(stopSigs.C))
 }
 
 func run(sigs chan os.Signal) int {
