@@ -27,7 +27,7 @@ const drainSpread = 2 * time.Second
 
 // phaseDrain runs one wide drain per init and round, in random order.
 func (b *bench) phaseDrain() error {
-	inits := b.inits()
+	inits := b.inits("drain")
 	for range b.cfg.drains {
 		for _, i := range rand.Perm(len(inits)) {
 			s := inits[i]

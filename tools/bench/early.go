@@ -21,7 +21,7 @@ const earlySpan = 6 * time.Millisecond
 
 // phaseEarly makes b.cfg.early tries per init, in random order.
 func (b *bench) phaseEarly() error {
-	inits := b.inits()
+	inits := b.inits("early")
 	for i := range b.cfg.early {
 		d := earlySpan * time.Duration(i) / time.Duration(b.cfg.early)
 		for _, j := range rand.Perm(len(inits)) {

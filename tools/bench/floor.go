@@ -37,6 +37,9 @@ func main() {
 	// child, forward everything, reap everything, exit with the child.
 	// What os/signal and the runtime cost an init, without ginit's features.
 	// CAUGHT is replaced by signals.Caught's list (see buildFloors).
+	// The wide drain's floor (drainfloor.go): for the drain phase only.
+	"drainfloor": drainFloorSource,
+
 	"mininit": `package main
 
 import (

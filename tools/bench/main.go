@@ -32,6 +32,7 @@ type config struct {
 	ginit, ldflags string
 	variants       variants // more ginit builds, as columns of their own
 	phases         string
+	only           string // the columns to run, by name; empty: all
 	fifo           int
 	startRounds    int // runs of each init at start-up
 	signals        int // signals to each init
@@ -75,6 +76,7 @@ func main() {
 	flag.Var(&cfg.variants, "variant", "NAME=PATH: another ginit build as a column of its own, to weigh a change (repeatable)")
 	flag.IntVar(&cfg.drainN, "drain", 5000, "orphans in one wide drain")
 	flag.StringVar(&cfg.phases, "phases", "startup,idle,latency,storm,drain,early", "which measurements to make")
+	flag.StringVar(&cfg.only, "only", "", "NAME,...: run only these columns (\"ginit,Go drain floor\"); default: all")
 	flag.IntVar(&cfg.fifo, "fifo", 0, "run the bench and everything it starts under SCHED_FIFO at this priority (root only):\n"+
 		"on a machine busy with other work, every column then gets a CPU the moment it wakes, as on an idle machine")
 	flag.Parse()
@@ -157,6 +159,7 @@ func run(cfg config) error {
 		b.add(&subject{name: v[0], path: v[1], init: true})
 	}
 	b.add(&subject{name: "Go min-init", path: floors["mininit"], init: true})
+	b.add(&subject{name: drainFloor, path: floors["drainfloor"], init: true, only: "drain"})
 	b.add(&subject{name: "Go floor", path: floors["empty"], idle: floors["idle"]})
 	for _, l := range b.skipped {
 		fmt.Println(l)
@@ -189,6 +192,9 @@ func run(cfg config) error {
 }
 
 func (b *bench) add(s *subject) {
+	if b.cfg.only != "" && !slices.Contains(strings.Split(b.cfg.only, ","), s.name) {
+		return
+	}
 	s.measured = map[string]bool{}
 	if st, err := os.Stat(s.path); err == nil {
 		s.size = st.Size()
@@ -197,11 +203,12 @@ func (b *bench) add(s *subject) {
 	b.subjects = append(b.subjects, s)
 }
 
-// inits are the subjects that run a child: every column but Go's floor.
-func (b *bench) inits() []*subject {
+// inits are the subjects that run a child in phase: every column but
+// Go's floor, and the drain's floor in the drain only.
+func (b *bench) inits(phase string) []*subject {
 	var out []*subject
 	for _, s := range b.subjects {
-		if s.init {
+		if s.init && s.takes(phase) {
 			out = append(out, s)
 		}
 	}

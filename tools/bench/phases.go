@@ -17,6 +17,7 @@ type subject struct {
 	name string
 	path string
 	init bool   // takes "-- PROGRAM" and runs it as its child
+	only string // the one phase it takes part in; empty: all
 	idle string // for the empty program: its blocking twin, for memory and wake-ups
 	size int64
 
@@ -30,6 +31,8 @@ type subject struct {
 	earlyTries, earlyDied, earlyLost int
 	measured                         map[string]bool
 }
+
+func (s *subject) takes(phase string) bool { return s.only == "" || s.only == phase }
 
 func (s *subject) argv(prog ...string) []string {
 	if !s.init {
@@ -47,7 +50,9 @@ func (b *bench) phaseStartup() error {
 	}
 	jobs := []job{{[]string{"/bin/true"}, &b.trueRuns}, {[]string{b.exit0}, &b.exit0Runs}}
 	for _, s := range b.subjects {
-		jobs = append(jobs, job{s.argv("/bin/true"), &s.runs})
+		if s.takes("startup") {
+			jobs = append(jobs, job{s.argv("/bin/true"), &s.runs})
+		}
 	}
 	// One run of each first, unrecorded, so that every binary is in the page cache.
 	for _, j := range jobs {
@@ -65,7 +70,7 @@ func (b *bench) phaseStartup() error {
 		}
 	}
 	for _, s := range b.subjects {
-		s.measured["startup"] = true
+		s.measured["startup"] = s.takes("startup")
 	}
 	return nil
 }
@@ -82,6 +87,9 @@ func (b *bench) phaseIdle() error {
 	}()
 	var subs []*subject
 	for _, s := range b.subjects {
+		if !s.takes("idle") {
+			continue
+		}
 		argv := s.argv(launch.Helper(b.self, "idle")...)
 		if !s.init {
 			argv = []string{s.idle}
@@ -130,7 +138,7 @@ func (b *bench) phaseLatency() error {
 	}()
 	targets := map[*running]int{}
 	for _, s := range append([]*subject{direct}, b.subjects...) {
-		if !s.init {
+		if !s.init || !s.takes("latency") {
 			continue
 		}
 		argv := launch.Helper(b.self, "sigwait")
@@ -175,7 +183,7 @@ func (b *bench) phaseLatency() error {
 func (b *bench) phaseStorm() error {
 	var stormers []stormer
 	for _, s := range b.subjects {
-		if !s.init {
+		if !s.init || !s.takes("storm") {
 			continue
 		}
 		r, err := start(s.name, s.argv(launch.Helper(b.self, "storm")...))
