@@ -181,3 +181,48 @@ func TestHoldSignalWatch(t *testing.T) {
 	}
 	pidfdState = 0
 }
+
+func TestNewProcesses(t *testing.T) {
+	kinds := map[int]int{11: 0, 12: 1, 13: 0, 14: -1} // 11 a thread or gone, 12 a process, 14 unreadable
+	is := func(id int) int { return kinds[id] }
+	for _, tc := range []struct {
+		last, n int
+		want    bool
+	}{
+		{10, 10, false},             // nothing handed out
+		{10, 11, false},             // a thread
+		{12, 13, false},             // a thread, after a look that saw 12
+		{10, 12, true},              // a thread and a process
+		{13, 14, true},              // cannot tell
+		{10, -1, true},              // no /proc/loadavg
+		{10, 9, true},               // wrapped
+		{20, 20 + maxNewIDs, false}, // as many as are looked at, none a process
+		{20, 21 + maxNewIDs, true},  // more: a listing is cheaper
+	} {
+		if got := newProcesses(tc.last, tc.n, is); got != tc.want {
+			t.Errorf("newProcesses(%d, %d) = %v, want %v", tc.last, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestIsProcess(t *testing.T) {
+	pid := os.Getpid()
+	if got := isProcess(pid); got != 1 {
+		t.Errorf("isProcess(self) = %d, want 1", got)
+	}
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Skip("SKIP: no /proc/self/task:", err)
+	}
+	for _, e := range ents {
+		if tid, _ := strconv.Atoi(e.Name()); tid != pid {
+			if got := isProcess(tid); got != 0 {
+				t.Errorf("isProcess(a thread of ours, %d) = %d, want 0", tid, got)
+			}
+			break
+		}
+	}
+	if got := isProcess(1 << 30); got != 0 {
+		t.Errorf("isProcess(no such id) = %d, want 0", got)
+	}
+}

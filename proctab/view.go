@@ -309,7 +309,67 @@ var loadavg = rawfile.Reread{Path: "/proc/loadavg"}
 // process it does not know of can exist. True when it cannot tell.
 func (v *View) Forked() bool {
 	n := lastPid()
-	return n < 0 || n != v.last
+	if v.foreign {
+		return n < 0 || n != v.last // /proc numbers ids in another namespace
+	}
+	forked := newProcesses(v.last, n, isProcess)
+	if !forked {
+		v.last = n // every id handed out since is a thread, or gone
+	}
+	return forked
+}
+
+// maxNewIDs bounds the ids newProcesses looks at one by one; more, and
+// a listing is cheaper.
+const maxNewIDs = 64
+
+// newProcesses: whether any of the ids handed out after last, up to n,
+// may be a process that a listing would find. A new thread takes its id
+// from the same counter as a new process: the Go runtime's threads of
+// ginit itself, an app's (a JVM's pool), each would otherwise cost a
+// drain a listing of ginit's children and a reap by wait4(-1), which
+// looks through every child (measured, doc/performance.md). An id that
+// is a thread, or already gone, is no process to find: a process that
+// came and went left any child it had under a later id, looked at too.
+// isProcess(id) is 1 for a process, 0 for a thread or nothing, -1 when
+// it cannot tell.
+func newProcesses(last, n int, isProcess func(id int) int) bool {
+	switch {
+	case n == last:
+		return false
+	case n < 0 || n < last || n-last > maxNewIDs:
+		return true // unknown, wrapped, or many
+	}
+	for id := last + 1; id <= n; id++ {
+		if isProcess(id) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// isProcess tells a process from a thread by its thread group
+// (/proc/ID/status answers for a thread id too): 1, 0, or -1 when
+// the file cannot be read for another reason than the id being gone.
+func isProcess(id int) int {
+	b, err := rawfile.Read("/proc/" + strconv.Itoa(id) + "/status")
+	if err == syscall.ENOENT || err == syscall.ESRCH {
+		return 0
+	}
+	if err != nil {
+		return -1
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			if tgid, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				if tgid == id {
+					return 1
+				}
+				return 0
+			}
+		}
+	}
+	return -1
 }
 
 // Adopted re-reads p, known to ginit, after its parent exited: q with
