@@ -51,6 +51,29 @@ func Read(path string) ([]byte, error) {
 	}
 }
 
+// ReadInto reads a kernel file into buf with one read when it fits: a
+// /proc file made in one piece (a stat line) comes whole in one read
+// when the buffer is larger, so a short read is the end. A file that
+// fills buf is read again with Read. The result may alias buf.
+func ReadInto(path string, buf []byte) ([]byte, error) {
+	fd, err := open(path, syscall.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	n, err := syscall.Read(fd, buf)
+	for err == syscall.EINTR {
+		n, err = syscall.Read(fd, buf)
+	}
+	syscall.Close(fd)
+	switch {
+	case err != nil:
+		return nil, err
+	case n < len(buf):
+		return buf[:n], nil
+	}
+	return Read(path)
+}
+
 // DirNames lists a directory, without "." and "..".
 func DirNames(path string) ([]string, error) {
 	fd, err := open(path, syscall.O_RDONLY|syscall.O_DIRECTORY)
