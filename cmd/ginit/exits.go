@@ -103,6 +103,17 @@ func (s *supervisor) onExits() {
 		}
 		s.adopt(parents...)
 	}
+	s.afterStorm()
+}
+
+// afterStorm lets go of what a storm grew: a reap batch's buffer, the
+// held tables (compact), and then the heap (freeSoon).
+func (s *supervisor) afterStorm() {
+	if cap(s.exits) >= compactAt {
+		s.exits = nil
+		s.freeSoon()
+	}
+	s.compact()
 }
 
 // describe says how a process ended, and whether the OOM killer did it:
@@ -192,4 +203,5 @@ func (s *supervisor) onExited(pid int) {
 	if s.phase == draining {
 		s.adopt(gone...)
 	}
+	s.afterStorm()
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"maps"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"syscall"
@@ -20,6 +22,8 @@ type holds struct {
 	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
 	group     map[proctab.ID]bool     // with -g: seen in the main child's group while it was the child's (signals.go)
 	kidsOf    map[int][]int           // held pids by their parent's, as last seen
+	peak      int                     // the most held at once since the tables were last made (compact)
+	free      *time.Timer             // hands memory back to the kernel once a storm is over (freeSoon)
 	modeSaid  bool                    // the drain has said how processes are held
 	noFDSaid  bool                    // the descriptor limit has been reported
 	watch     *proctab.Watcher
@@ -86,8 +90,45 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 		s.procs.held[h.Pid] = h
 		s.procs.kidsOf[h.PPid] = append(s.procs.kidsOf[h.PPid], h.Pid)
 	}
+	s.procs.peak = max(s.procs.peak, len(s.procs.held))
 	s.noteNoFD(noFD)
 	s.noteGroup(hs)
+}
+
+// compactAt is the table size, and the reap batch, that compact and
+// freeSoon take for a storm.
+const compactAt = 1024
+
+// compact remakes the tables once a storm has passed: when what ginit
+// holds has fallen to a quarter of its peak. A Go map keeps the buckets
+// of its largest size, and kidsOf keeps ginit's own list of every orphan
+// it held, so a drain that goes on (processes coming and going under a
+// process that stays) would otherwise keep every storm's high-water mark.
+func (s *supervisor) compact() {
+	if s.procs.peak < compactAt || 4*len(s.procs.held) > s.procs.peak {
+		return
+	}
+	held, kidsOf := make(map[int]*proctab.Handle, len(s.procs.held)), map[int][]int{}
+	for _, h := range s.sortedHeld() {
+		held[h.Pid] = h
+		kidsOf[h.PPid] = append(kidsOf[h.PPid], h.Pid)
+	}
+	s.procs.held, s.procs.kidsOf, s.procs.peak = held, kidsOf, len(held)
+	// release keeps these to the live; a copy drops the buckets.
+	s.procs.signalled, s.procs.group = maps.Clone(s.procs.signalled), maps.Clone(s.procs.group)
+	s.freeSoon()
+}
+
+// freeSoon hands the heap's unused memory back to the kernel a second
+// after the last call: once a storm is over, not at each of its reaps.
+// The runtime would return it by itself only minutes later, after its
+// periodic collection. FreeOSMemory touches nothing of the loop's.
+func (s *supervisor) freeSoon() {
+	if s.procs.free == nil {
+		s.procs.free = time.AfterFunc(time.Second, debug.FreeOSMemory)
+		return
+	}
+	s.procs.free.Reset(time.Second)
 }
 
 // noteNoFD says, once, that processes are held without a pidfd because
@@ -159,6 +200,7 @@ func (s *supervisor) openView() (*proctab.View, error) {
 func (s *supervisor) release(h *proctab.Handle, status string) {
 	delete(s.procs.held, h.Pid)
 	delete(s.procs.group, h.ID())
+	delete(s.procs.signalled, h.ID()) // an ID is never seen again: the map stays as large as what lives
 	h.Close()
 	if h.Pid == s.child.pid || !s.drain.begun() && s.phase != killing {
 		return
