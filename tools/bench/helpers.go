@@ -25,6 +25,12 @@ func helper(mode string, args []string) int {
 	case "drain":
 		n, _ := strconv.Atoi(args[0])
 		return drainHelper(n)
+	case "memory":
+		n, _ := strconv.Atoi(args[0])
+		return memoryHelper(n)
+	case "keeper":
+		n, _ := strconv.Atoi(args[0])
+		return keeper(n)
 	case "idle":
 		fmt.Println("ready")
 		for {

@@ -40,6 +40,7 @@ type config struct {
 	orphans        int // zombies in a storm
 	drains, drainN int // wide drains for each init, and orphans in one
 	early          int // early SIGTERMs for each init
+	memoryN        int // orphans in the memory phase's storm
 	settle, window time.Duration
 }
 
@@ -75,7 +76,8 @@ func main() {
 	flag.IntVar(&cfg.orphans, "orphans", 20000, "zombies in one storm")
 	flag.Var(&cfg.variants, "variant", "NAME=PATH: another ginit build as a column of its own, to weigh a change (repeatable)")
 	flag.IntVar(&cfg.drainN, "drain", 5000, "orphans in one wide drain")
-	flag.StringVar(&cfg.phases, "phases", "startup,idle,latency,storm,drain,early", "which measurements to make")
+	flag.StringVar(&cfg.phases, "phases", "startup,idle,latency,storm,drain,early,memory", "which measurements to make")
+	flag.IntVar(&cfg.memoryN, "memory", 100000, "orphans that pass through ginit in the memory phase")
 	flag.StringVar(&cfg.only, "only", "", "NAME,...: run only these columns (\"ginit,Go drain floor\"); default: all")
 	flag.IntVar(&cfg.fifo, "fifo", 0, "run the bench and everything it starts under SCHED_FIFO at this priority (root only):\n"+
 		"on a machine busy with other work, every column then gets a CPU the moment it wakes, as on an idle machine")
@@ -92,6 +94,9 @@ func main() {
 		cfg.settle, cfg.window = 300*time.Millisecond, time.Second
 		if cfg.orphans == 20000 {
 			cfg.orphans = 2000
+		}
+		if !set["memory"] {
+			cfg.memoryN = 2000
 		}
 	}
 	if err := run(cfg); err != nil {
@@ -154,9 +159,9 @@ func run(cfg config) error {
 		}
 		b.add(&subject{name: c.name, path: path, init: true})
 	}
-	b.add(&subject{name: "ginit", path: b.cfg.ginit, init: true})
+	b.add(&subject{name: "ginit", path: b.cfg.ginit, init: true, ginit: true})
 	for _, v := range b.cfg.variants {
-		b.add(&subject{name: v[0], path: v[1], init: true})
+		b.add(&subject{name: v[0], path: v[1], init: true, ginit: true})
 	}
 	b.add(&subject{name: "Go min-init", path: floors["mininit"], init: true})
 	b.add(&subject{name: drainFloor, path: floors["drainfloor"], init: true, only: "drain"})
@@ -176,6 +181,7 @@ func run(cfg config) error {
 		{"storm", b.phaseStorm, fmt.Sprintf("orphan storms: %d rounds of %d zombies", b.cfg.storms, b.cfg.orphans)},
 		{"early", b.phaseEarly, fmt.Sprintf("early signals: %d SIGTERMs spread over the first %v after execve", b.cfg.early, earlySpan)},
 		{"drain", b.phaseDrain, fmt.Sprintf("wide drains: %d rounds of %d orphans that exit within %v of SIGTERM", b.cfg.drains, b.cfg.drainN, drainSpread)},
+		{"memory", b.phaseMemory, fmt.Sprintf("memory after a storm: %d orphans through a drain that goes on, then up to %v for ginit's memory to return", b.cfg.memoryN, memoryWait)},
 	}
 	for _, p := range phases {
 		if !slices.Contains(strings.Split(b.cfg.phases, ","), p.name) {

@@ -14,12 +14,13 @@ import (
 
 // subject is one column: an init, or a piece of Go's floor.
 type subject struct {
-	name string
-	path string
-	init bool   // takes "-- PROGRAM" and runs it as its child
-	only string // the one phase it takes part in; empty: all
-	idle string // for the empty program: its blocking twin, for memory and wake-ups
-	size int64
+	name  string
+	path  string
+	init  bool   // takes "-- PROGRAM" and runs it as its child
+	only  string // the one phase it takes part in; empty: all
+	ginit bool   // a build of ginit: takes ginit's flags (the memory phase)
+	idle  string // for the empty program: its blocking twin, for memory and wake-ups
+	size  int64
 
 	runs                             []time.Duration // start-up: whole runs of INIT -- /bin/true (or the empty program)
 	rssKB                            int
@@ -29,10 +30,17 @@ type subject struct {
 	storms                           []time.Duration
 	drainCPU, drainWall              []time.Duration
 	earlyTries, earlyDied, earlyLost int
+	memBefore, memPeak, memAfter     int           // KiB: idle, the storm's high-water mark, after it
+	memStorm, memBack                time.Duration // the storm, and the wait for memory to return
 	measured                         map[string]bool
 }
 
-func (s *subject) takes(phase string) bool { return s.only == "" || s.only == phase }
+func (s *subject) takes(phase string) bool {
+	if phase == "memory" {
+		return s.ginit
+	}
+	return s.only == "" || s.only == phase
+}
 
 func (s *subject) argv(prog ...string) []string {
 	if !s.init {

@@ -34,6 +34,8 @@ type row struct {
 	format func(float64) string   // value with its unit
 }
 
+func kib(v float64) string { return fmt.Sprintf("%.0f KiB", v) }
+
 func us(v float64) string  { return fmt.Sprintf("%.0f µs", v) }
 func us1(v float64) string { return fmt.Sprintf("%.1f µs", v) }
 
@@ -62,6 +64,16 @@ func (b *bench) rows() []row {
 			func(v float64) string { return fmt.Sprintf("%.2f ms", v) }},
 		{"early SIGTERM: lost (window)", "early", "", func(s *subject) float64 { return s.earlyWindow(s.earlyLost) },
 			func(v float64) string { return fmt.Sprintf("%.2f ms", v) }},
+		{"memory: idle, before a storm", "memory", "", func(s *subject) float64 { return float64(s.memBefore) }, kib},
+		{fmt.Sprintf("memory: peak in %d orphans", b.cfg.memoryN), "memory", "", func(s *subject) float64 { return float64(s.memPeak) }, kib},
+		{"memory: after the storm", "memory", "", func(s *subject) float64 { return float64(s.memAfter) }, kib},
+		{"memory: back within 1 MiB after", "memory", "", func(s *subject) float64 { return s.memReturned() },
+			func(v float64) string {
+				if v < 0 {
+					return "not in " + memoryWait.String()
+				}
+				return fmt.Sprintf("%.0f ms", v)
+			}},
 		{"idle wake-ups", "idle", "tini", func(s *subject) float64 { return s.wakeups },
 			func(v float64) string { return fmt.Sprintf("%.1f /s", v) }},
 		{"binary size", "size", "tini-static", func(s *subject) float64 { return float64(s.size) / 1024 },
