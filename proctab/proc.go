@@ -10,7 +10,6 @@ package proctab
 import (
 	"bytes"
 	"strconv"
-	"strings"
 
 	"github.com/ginit-dev/ginit/internal/rawfile"
 )
@@ -52,31 +51,61 @@ func (p Proc) Name() string { return strconv.Itoa(p.Pid) + "(" + p.Comm + ")" }
 
 // ParseStat parses one /proc/PID/stat line. The command name sits in
 // parentheses and may itself hold spaces and parentheses, so the fields are
-// counted from the last ')'.
+// counted from the last ')'. It allocates only the name: a drain parses a
+// stat or two per process, and splitting the line into strings was most of
+// what a storm allocated (doc/performance.md).
 func ParseStat(b []byte) (Proc, bool) {
 	open := bytes.IndexByte(b, '(')
 	closing := bytes.LastIndexByte(b, ')')
 	if open < 0 || closing < open {
 		return Proc{}, false
 	}
-	pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:open])))
-	if err != nil {
+	pid, ok := number(bytes.TrimSpace(b[:open]))
+	if !ok {
 		return Proc{}, false
 	}
-	f := strings.Fields(string(b[closing+1:]))
 	// f[0] is field 3 (state); num_threads is field 20, starttime 22.
-	if len(f) < 20 || len(f[0]) != 1 {
+	var f [20][]byte
+	n := 0
+	for rest := b[closing+1:]; n < len(f); n++ {
+		rest = bytes.TrimLeft(rest, " \t\n")
+		end := bytes.IndexAny(rest, " \t\n")
+		if end < 0 {
+			end = len(rest)
+		}
+		if end == 0 {
+			break
+		}
+		f[n], rest = rest[:end], rest[end:]
+	}
+	if n < len(f) || len(f[0]) != 1 {
 		return Proc{}, false
 	}
-	ppid, err1 := strconv.Atoi(f[1])
-	pgrp, err2 := strconv.Atoi(f[2])
-	threads, err3 := strconv.Atoi(f[17])
-	start, err4 := strconv.ParseUint(f[19], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+	ppid, ok1 := number(f[1])
+	pgrp, ok2 := number(f[2])
+	threads, ok3 := number(f[17])
+	start, ok4 := number(f[19])
+	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return Proc{}, false
 	}
-	return Proc{Pid: pid, PPid: ppid, Pgrp: pgrp, Start: start, Threads: threads,
-		Comm: string(b[open+1 : closing]), State: f[0][0], view: pid}, true
+	return Proc{Pid: int(pid), PPid: int(ppid), Pgrp: int(pgrp), Start: start, Threads: int(threads),
+		Comm: string(b[open+1 : closing]), State: f[0][0], view: int(pid)}, true
+}
+
+// number parses a decimal of the digits alone, as /proc writes the
+// fields ParseStat reads.
+func number(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }
 
 // statBuf holds the stat line readStat reads: a few hundred bytes, read

@@ -17,7 +17,16 @@ func TestParseStat(t *testing.T) {
 		p.Start != 12345 || p.Threads != 3 {
 		t.Errorf("ParseStat = %+v, %v", p, ok)
 	}
-	for _, bad := range []string{"", "42", "42 (x", "x (y) S 1 2 3", "42 (x) S 1 2"} {
+	// The kernel's own line, with its trailing newline: this process's.
+	self, err := os.ReadFile("/proc/self/stat")
+	if err == nil {
+		if p, ok := ParseStat(self); !ok || p.Pid != os.Getpid() || p.PPid != os.Getppid() || p.State != 'R' || p.Threads < 1 || p.Start == 0 {
+			t.Errorf("ParseStat(/proc/self/stat) = %+v, %v", p, ok)
+		}
+	}
+	for _, bad := range []string{"", "42", "42 (x", "x (y) S 1 2 3", "42 (x) S 1 2",
+		"42 (x) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 3 0", // no start time
+		"42 (x) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 3 0 1x"} {
 		if _, ok := ParseStat([]byte(bad)); ok {
 			t.Errorf("ParseStat(%q) accepted", bad)
 		}
