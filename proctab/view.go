@@ -212,6 +212,7 @@ func (v *View) Stat(pid int) (Proc, bool) {
 // the parent's number in ginit's namespace.
 func (v *View) childrenOf(viewPid, pid int, known func(int) bool) (kids []Proc, ok bool) {
 	pids, ok := v.childPids(viewPid)
+	kids = make([]Proc, 0, len(pids))
 	for _, n := range pids {
 		if known != nil && !v.foreign && known(n) {
 			continue

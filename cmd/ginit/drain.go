@@ -198,7 +198,7 @@ func (s *supervisor) adopt(parents ...int) {
 		}
 		delete(s.procs.kidsOf, parent)
 	}
-	var orphans []proctab.Proc
+	orphans := make([]proctab.Proc, 0, len(kids)) // sized once: the heap's peak is what a storm leaves behind
 	for _, k := range kids {
 		h := s.procs.held[k.Pid]
 		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.had(k.ID()) {

@@ -151,6 +151,7 @@ func (s *supervisor) noteNoFD(n int) {
 // that were sent it. A failure is a warning naming the processes; one that
 // has exited meanwhile is neither.
 func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []proctab.Proc) {
+	sent = make([]proctab.Proc, 0, len(ps))
 	var failed []proctab.Proc
 	var firstErr error
 	for _, p := range ps {
