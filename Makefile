@@ -59,10 +59,10 @@ test: deps build
 	$(GO) vet ./...
 	@log=$$(mktemp); set -o pipefail; status=0; \
 	t0=$$(date +%s); \
-	$(GO) test -count=1 -v -skip '^TestHeavy' ./... 2>&1 | tee $$log | $(FILTER) || status=1; \
+	$(GO) test -count=1 -timeout 30m -v -skip '^TestHeavy' ./... 2>&1 | tee $$log | $(FILTER) || status=1; \
 	echo "fast tests took $$(( $$(date +%s) - t0 )) s"; \
 	echo "heavy tests:"; t0=$$(date +%s); \
-	$(GO) test -count=1 -v -run '^TestHeavy' ./integration/... 2>&1 | tee -a $$log | $(FILTER) || status=1; \
+	$(GO) test -count=1 -timeout 45m -v -run '^TestHeavy' ./integration/... 2>&1 | tee -a $$log | $(FILTER) || status=1; \
 	echo "heavy tests took $$(( $$(date +%s) - t0 )) s"; \
 	awk '/^ *--- PASS/{p++} /^ *--- FAIL/{f++} /^ *--- SKIP/{s++} \
 		END{printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' $$log; \
