@@ -42,11 +42,12 @@ func init() {
 }
 
 // startThreads makes the threads ginit will need, before the child
-// starts: the log writer's, the GC's helpers (a first collection starts
-// its worker), and spareThreads idle ones.
+// starts: the log writer's and spareThreads idle ones. No first GC: its
+// mark workers are goroutines, which need no thread of their own, and a
+// forced collection here was the larger part of what the threads cost
+// ginit's start-up (doc/performance.md, threads and the pids limit).
 func startThreads(lg *log.Logger) {
 	lg.StartWriter()
-	runtime.GC()
 	var locked, done sync.WaitGroup
 	release := make(chan struct{})
 	for range spareThreads {
