@@ -64,7 +64,7 @@ func TestStopSignalBlockedByInit(t *testing.T) {
 	// signalfd: everything blocked). Each forwards the signal itself.
 	for _, in := range []struct {
 		name, pkg string
-		args     []string
+		args      []string
 	}{
 		{"tini-static", "tini", []string{"--"}},
 		{"dumb-init", "dumb-init", nil},
