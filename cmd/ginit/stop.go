@@ -81,6 +81,10 @@ func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 	}
 	sent, instead := s.sendBelow(plan.Sends)
 	if err == nil || len(sent)+len(instead) > 0 {
+		if err != nil {
+			// the warning above says the main child did not get it
+			msg, to = "stop signal delivered below the main child only", "none"
+		}
 		fs = append(fs, log.Str("to", to), log.Num("pid", s.child.pid), log.Str("cmd", s.child.comm))
 		if plan.MainSig != s.stop.sig {
 			fs = append(fs, log.Str("delivered", signals.Name(plan.MainSig)))
