@@ -81,6 +81,11 @@ func TestContainerdKubeletStop(t *testing.T) {
 				waitTask(t, ctr, id, itest.Patience)
 			}
 			took := time.Since(begin).Round(100 * time.Millisecond)
+			if stopped && tc.done {
+				// The shim copies the task's output to the file on its own
+				// time: the last lines may land after the task's exit is seen.
+				waitFile(t, log, "ginit exiting code=")
+			}
 			b, _ := os.ReadFile(log)
 			t.Logf("%s: stopped by SIGTERM: %v, after %v; its log:\n%s", tc.name, stopped, took, b)
 			if !stopped {
