@@ -126,6 +126,7 @@ func leaveGroup(args []string) int {
 // waits until ginit has, and dies of a SIGKILL of its own: an operator's,
 // long after the OOM kill and unrelated to it.
 func oomMaster(hogArgv []string) int {
+	spareFromOOM()
 	p, err := os.StartProcess(hogArgv[0], hogArgv, &os.ProcAttr{Files: []*os.File{nil, os.Stdout, os.Stderr}, Env: os.Environ()})
 	if err != nil {
 		fmt.Println("oommaster:", err)
