@@ -24,35 +24,29 @@ import (
 )
 
 var (
-	sidekiqImageOnce sync.Once
-	sidekiqImage     string // "" if it could not be built
-	sidekiqImageErr  string // why not
-	sidekiqNoDocker  bool   // because no Docker engine answers: skip, not fail
-	sidekiqImageTini bool   // the image has tini-static as /tini
-	sidekiqImageTook time.Duration
+	sidekiqImage     = lazyImage{build: buildSidekiqImage}
+	sidekiqImageTini bool // the image has tini-static as /tini
 )
 
 // sidekiqDockerImage builds the image once per test binary run, or skips.
 func sidekiqDockerImage(t *testing.T) string {
 	t.Helper()
 	needSidekiq(t)
-	sidekiqImageOnce.Do(buildSidekiqImage)
-	if sidekiqNoDocker {
-		t.Skipf("SKIP: %s", sidekiqImageErr)
+	img, skip, fail := sidekiqImage.get()
+	if skip != "" {
+		t.Skip(skip)
 	}
-	if sidekiqImage == "" {
-		t.Fatalf("building the Sidekiq image: %s", sidekiqImageErr)
+	if fail != "" {
+		t.Fatalf("building the Sidekiq image: %s", fail)
 	}
-	return sidekiqImage
+	return img
 }
 
 // buildSidekiqImage imports a root file system holding the installed files
 // of bash, dash, coreutils and ruby-sidekiq and of everything they depend on,
 // then adds ginit, tini-static and the app with a small Dockerfile. Both
 // images are removed when the test binary exits.
-func buildSidekiqImage() {
-	began := time.Now()
-	defer func() { sidekiqImageTook = time.Since(began) }()
+func buildSidekiqImage() (string, bool, error) {
 	body := "COPY ginit /ginit\nCOPY startup.sh app.rb /app/\n"
 	copies := [][2]string{
 		{itest.Ginit, "ginit"},
@@ -65,11 +59,7 @@ func buildSidekiqImage() {
 		sidekiqImageTini = true
 	}
 	body += "ENTRYPOINT [\"/ginit\", \"--\"]\nCMD [\"bash\", \"/app/startup.sh\"]\n"
-	var err error
-	sidekiqImage, sidekiqNoDocker, err = debianImage("sidekiq", []string{"bash", "dash", "coreutils", "ruby-sidekiq"}, copies, body)
-	if err != nil {
-		sidekiqImageErr = err.Error()
-	}
+	return debianImage("sidekiq", []string{"bash", "dash", "coreutils", "ruby-sidekiq"}, copies, body)
 }
 
 // debianImage builds an image, removed at exit: FROM a `docker import` of
@@ -303,7 +293,7 @@ func (fs *rootfs) add(path string) error {
 // ENTRYPOINT (["/tini", "--"], the line ginit's README replaces).
 func TestSidekiqDocker(t *testing.T) {
 	img := sidekiqDockerImage(t)
-	t.Logf("image %s built in %.1fs", img, sidekiqImageTook.Seconds())
+	t.Logf("image %s built in %.1fs", img, sidekiqImage.took.Seconds())
 	t.Parallel()
 	cases := []struct {
 		name string

@@ -7,39 +7,30 @@ package stack
 // image with tini-static as its ENTRYPOINT.
 
 import (
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
-var (
-	pgImageOnce sync.Once
-	pgImage     string // "" if it could not be built
-	pgImageErr  string // why not
-	pgNoDocker  bool   // because no Docker engine answers: skip, not fail
-	pgImageTook time.Duration
-)
+var pgImage = lazyImage{build: buildPostgresImage}
 
 // buildPostgresImage imports a root file system holding bash, coreutils,
 // util-linux (setpriv), tzdata and the libraries PostgreSQL links, with
 // their dependencies, and the server's own files without its LLVM JIT
 // (a hundred megabytes the test does not use); then adds ginit, tini-static
 // as /tini, and the app. Both images are removed at exit.
-func buildPostgresImage() {
-	began := time.Now()
-	defer func() { pgImageTook = time.Since(began) }()
+func buildPostgresImage() (string, bool, error) {
 	server := "postgresql-" + filepath.Base(filepath.Dir(pgBin)) // postgresql-15
 	pkgs := []string{"bash", "coreutils", "util-linux", "tzdata"}
 	out, err := exec.Command("dpkg-query", "-W", "-f=${Depends}", server).Output()
 	if err != nil {
-		pgImageErr = "dpkg-query: " + err.Error()
-		return
+		return "", false, fmt.Errorf("dpkg-query: %v", err)
 	}
 	for _, dep := range strings.Split(string(out), ",") {
 		if name := depName(dep); strings.HasPrefix(name, "lib") && !strings.HasPrefix(name, "libllvm") {
@@ -47,8 +38,7 @@ func buildPostgresImage() {
 		}
 	}
 	if out, err = exec.Command("dpkg-query", "-L", server).Output(); err != nil {
-		pgImageErr = "dpkg-query -L: " + err.Error()
-		return
+		return "", false, fmt.Errorf("dpkg-query -L: %v", err)
 	}
 	var files []string
 	for _, f := range strings.Split(string(out), "\n") {
@@ -63,10 +53,7 @@ func buildPostgresImage() {
 		body += "COPY tini /tini\n"
 	}
 	body += "STOPSIGNAL SIGINT\nENTRYPOINT [\"/ginit\", \"--\"]\nCMD [\"bash\", \"/app/startup.sh\"]\n"
-	pgImage, pgNoDocker, err = debianImageFiles("postgres", pkgs, files, copies, body)
-	if err != nil {
-		pgImageErr = err.Error()
-	}
+	return debianImageFiles("postgres", pkgs, files, copies, body)
 }
 
 // launchDockerPostgres (TestHeavyStackSignals): `docker stop -t 30` sends
@@ -83,12 +70,12 @@ func launchDockerPostgres(t *testing.T) func(*testing.T) {
 	if pgErr != nil {
 		return func(t *testing.T) { t.Fatalf("the template data directory: %v", pgErr) }
 	}
-	pgImageOnce.Do(buildPostgresImage)
-	if pgNoDocker {
-		return skipped("SKIP: " + pgImageErr)
+	img, skip, fail := pgImage.get()
+	if skip != "" {
+		return skipped(skip)
 	}
-	if pgImage == "" {
-		return func(t *testing.T) { t.Fatalf("building the PostgreSQL image: %s", pgImageErr) }
+	if fail != "" {
+		return func(t *testing.T) { t.Fatalf("building the PostgreSQL image: %s", fail) }
 	}
 	cases := []struct {
 		name string
@@ -109,13 +96,13 @@ func launchDockerPostgres(t *testing.T) func(*testing.T) {
 		template := filepath.Dir(pgTemplate)
 		args := []string{"--network", "host", "-v", dir + ":" + dir, "-v", template + ":" + template + ":ro",
 			"-e", "STACK_MARKS=" + dir, "-e", "PORT=" + strconv.Itoa(port), "-e", "PG_BIN=" + pgBin, "-e", "PG_TEMPLATE=" + pgTemplate}
-		args = append(append(append(args, c.run...), pgImage), c.args...)
+		args = append(append(append(args, c.run...), img), c.args...)
 		names[i], dirs[i] = container(t, args...), dir
 		wg.Add(1)
 		go func() { defer wg.Done(); results[i] = dockerStop(app, names[i], work{port: port, dir: dir}) }()
 	}
 	return func(t *testing.T) {
-		t.Logf("image %s built in %.1fs", pgImage, pgImageTook.Seconds())
+		t.Logf("image %s built in %.1fs", img, pgImage.took.Seconds())
 		wg.Wait()
 		for i, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

@@ -19,20 +19,12 @@ import (
 	"github.com/ginit-dev/ginit/integration/internal/itest"
 )
 
-var (
-	pumaImageOnce sync.Once
-	pumaImage     string // "" if it could not be built
-	pumaImageErr  string // why not
-	pumaNoDocker  bool   // because no Docker engine answers: skip, not fail
-	pumaImageTook time.Duration
-)
+var pumaImage = lazyImage{build: buildPumaImage}
 
 // buildPumaImage imports a root file system holding the installed files of
 // bash, dash, coreutils, puma and ruby-rack and of everything they depend
 // on, then adds ginit and the app. Both images are removed at exit.
-func buildPumaImage() {
-	began := time.Now()
-	defer func() { pumaImageTook = time.Since(began) }()
+func buildPumaImage() (string, bool, error) {
 	files := []string{"startup.sh", "puma.rb", "config.ru"}
 	copies := [][2]string{{itest.Ginit, "ginit"}}
 	for _, f := range files {
@@ -40,11 +32,7 @@ func buildPumaImage() {
 	}
 	body := "COPY ginit /ginit\nCOPY " + strings.Join(files, " ") + " /app/\n" +
 		"ENTRYPOINT [\"/ginit\", \"--\"]\nCMD [\"bash\", \"/app/startup.sh\"]\n"
-	var err error
-	pumaImage, pumaNoDocker, err = debianImage("puma", []string{"bash", "dash", "coreutils", "puma", "ruby-rack"}, copies, body)
-	if err != nil {
-		pumaImageErr = err.Error()
-	}
+	return debianImage("puma", []string{"bash", "dash", "coreutils", "puma", "ruby-rack"}, copies, body)
 }
 
 // launchDockerPuma (TestHeavyStack): `docker stop -t 30` of Puma behind
@@ -54,12 +42,12 @@ func launchDockerPuma(t *testing.T) func(*testing.T) {
 	if why := missing("puma", "puma", "bash", "bash", "dash", "dash"); why != "" {
 		return skipped(why)
 	}
-	pumaImageOnce.Do(buildPumaImage)
-	if pumaNoDocker {
-		return skipped("SKIP: " + pumaImageErr)
+	img, skip, fail := pumaImage.get()
+	if skip != "" {
+		return skipped(skip)
 	}
-	if pumaImage == "" {
-		return func(t *testing.T) { t.Fatalf("building the Puma image: %s", pumaImageErr) }
+	if fail != "" {
+		return func(t *testing.T) { t.Fatalf("building the Puma image: %s", fail) }
 	}
 	cases := []struct {
 		name string
@@ -78,14 +66,14 @@ func launchDockerPuma(t *testing.T) func(*testing.T) {
 		dir, port := stackDir(t), freePort(t)
 		args := []string{"--network", "host", "-v", dir + ":" + dir,
 			"-e", "STACK_MARKS=" + dir, "-e", "PORT=" + strconv.Itoa(port), "-e", "PUMA_WORKERS=0"}
-		args = append(append(append(args, c.run...), pumaImage), c.args...)
+		args = append(append(append(args, c.run...), img), c.args...)
 		names[i] = container(t, args...)
 		wg.Add(1)
 		app := stackApp{ready: listening, request: slowGet, reply: slept}
 		go func() { defer wg.Done(); results[i] = dockerStop(app, names[i], work{port: port, dir: dir}) }()
 	}
 	return func(t *testing.T) {
-		t.Logf("image %s built in %.1fs", pumaImage, pumaImageTook.Seconds())
+		t.Logf("image %s built in %.1fs", img, pumaImage.took.Seconds())
 		wg.Wait()
 		for i, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
