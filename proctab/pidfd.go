@@ -22,51 +22,45 @@ type Handle struct {
 	v  *View
 }
 
-// pidfdState is 1 when handles hold pidfds, -1 when not, 0 before the
-// first look: a run with no stop or drain never asks.
-var pidfdState int8
-
-// noPidfds says why handles hold no pidfds, once pidfdState is -1.
-var noPidfds string
-
 // Pidfds reports whether handles hold pidfds: false before Linux 5.3, or
 // when seccomp refuses pidfd_open or pidfd_send_signal. Both are probed,
-// on ginit itself: a filter may allow one and refuse the other (Docker
-// answers EPERM, others ENOSYS), and half a pidfd interface would leave
-// every signal undelivered.
-func Pidfds() bool {
-	if pidfdState == 0 {
-		pidfdState = -1
+// on ginit itself, at the first call (a run with no stop or drain never
+// asks): a filter may allow one and refuse the other (Docker answers
+// EPERM, others ENOSYS), and half a pidfd interface would leave every
+// signal undelivered.
+func (v *View) Pidfds() bool {
+	if v.pidfds == 0 {
+		v.pidfds = -1
 		fd, err := unix.PidfdOpen(syscall.Getpid(), 0)
 		if err == nil {
 			err = unix.PidfdSendSignal(fd, 0, nil, 0)
 			syscall.Close(fd)
 			if err != nil {
-				noPidfds = "pidfd_send_signal: " + err.Error()
+				v.noPidfds = "pidfd_send_signal: " + err.Error()
 			}
 		} else {
-			noPidfds = "pidfd_open: " + err.Error()
+			v.noPidfds = "pidfd_open: " + err.Error()
 		}
 		if err == nil {
-			pidfdState = 1
+			v.pidfds = 1
 		}
 	}
-	return pidfdState > 0
+	return v.pidfds > 0
 }
 
 // Mode says how handles hold processes, for the log: "pidfd", or why not.
-func Mode() string {
-	if Pidfds() {
+func (v *View) Mode() string {
+	if v.Pidfds() {
 		return "pidfd"
 	}
-	return "pid and start time (" + noPidfds + ")"
+	return "pid and start time (" + v.noPidfds + ")"
 }
 
 // refuse turns pidfds off for every handle from now on: a call that worked
 // at the probe has been refused since (a filter installed later).
-func refuse(call string, err error) {
-	if pidfdState > 0 {
-		pidfdState, noPidfds = -1, call+": "+err.Error()
+func (v *View) refuse(call string, err error) {
+	if v.pidfds > 0 {
+		v.pidfds, v.noPidfds = -1, call+": "+err.Error()
 	}
 }
 
@@ -80,7 +74,7 @@ func refused(err error) bool { return err == syscall.EPERM || err == syscall.ENO
 // without pidfds, by its start time: Handle.Pidfd tells which.
 func (v *View) Hold(p Proc) (h *Handle, ok bool) {
 	h = &Handle{Proc: p, fd: -1, v: v}
-	if Pidfds() {
+	if v.Pidfds() {
 		h.fd = v.pidfd(p.Pid)
 		if h.fd >= 0 && v.foreign && fdinfoPid(h.fd) != p.view {
 			h.Close() // the pid now names another process
@@ -128,12 +122,12 @@ var ErrExited = errors.New("already exited")
 // filter refuses falls back to kill, after the start-time check, for this
 // signal and every later one.
 func (h *Handle) Signal(sig syscall.Signal) error {
-	if h.fd >= 0 && Pidfds() {
+	if h.fd >= 0 && h.v.Pidfds() {
 		err := unix.PidfdSendSignal(h.fd, sig, nil, 0)
 		if !refused(err) {
 			return exited(err)
 		}
-		refuse("pidfd_send_signal", err)
+		h.v.refuse("pidfd_send_signal", err)
 	}
 	if _, ok := h.v.Refresh(h.Proc); !ok {
 		return ErrExited
@@ -174,11 +168,11 @@ func (h *Handle) Close() {
 // every process of ginit's namespace from its own /proc, it is List alone,
 // and the caller holds what it lists with Hold.
 func (v *View) ListHeld(known func(pid int) bool) ([]Proc, []*Handle, error) {
-	if !v.Whole() || v.foreign || !Pidfds() {
+	if !v.Whole() || v.foreign || !v.Pidfds() {
 		procs, err := v.List()
 		return procs, nil, err
 	}
-	v.last = lastPid()
+	v.last = v.lastPid()
 	names, err := rawfile.DirNames("/proc")
 	if err != nil {
 		return nil, nil, errors.New("cannot read /proc: " + err.Error())
@@ -194,7 +188,7 @@ func (v *View) ListHeld(known func(pid int) bool) ([]Proc, []*Handle, error) {
 		if !known(pid) {
 			fd = v.pidfd(pid)
 		}
-		p, ok := readStat(pid)
+		p, ok := v.readStat(pid)
 		if !ok {
 			closeFD(fd)
 			continue
@@ -217,11 +211,11 @@ func (v *View) pidfd(pid int) int {
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	switch {
 	case refused(err):
-		refuse("pidfd_open", err)
+		v.refuse("pidfd_open", err)
 		return -1
 	case err != nil:
 		return -1
-	case fd >= fdCeiling():
+	case fd >= v.fdCeiling():
 		syscall.Close(fd)
 		return -1
 	}
@@ -253,16 +247,13 @@ const FdReserve = 16
 // fdCeiling is the lowest descriptor number a pidfd may not take.
 // Descriptors are handed out lowest first, so a pidfd numbered this high
 // means that only the reserve is left.
-func fdCeiling() int {
-	if ceiling == 0 {
+func (v *View) fdCeiling() int {
+	if v.ceiling == 0 {
 		var lim syscall.Rlimit
-		ceiling = 1 << 30
+		v.ceiling = 1 << 30
 		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur < 1<<30 {
-			ceiling = int(lim.Cur) - FdReserve
+			v.ceiling = int(lim.Cur) - FdReserve
 		}
 	}
-	return ceiling
+	return v.ceiling
 }
-
-// ceiling caches fdCeiling: nothing in ginit changes its limit once it runs.
-var ceiling int

@@ -108,15 +108,10 @@ func number(b []byte) (uint64, bool) {
 	return n, true
 }
 
-// statBuf holds the stat line readStat reads: a few hundred bytes, read
-// thousands of times in a drain, by the loop alone. One read into it, no
-// allocation, where rawfile.Read makes two reads and a 2 KiB buffer: of a
-// drain's per-process system calls, a read is the one that need not be.
-var statBuf [1024]byte
-
-// readStat reads /proc/PID/stat; false when the process is already gone.
-func readStat(pid int) (Proc, bool) {
-	b, err := rawfile.ReadInto("/proc/"+strconv.Itoa(pid)+"/stat", statBuf[:])
+// readStat reads /proc/PID/stat into buf (View.buf); false when the
+// process is already gone.
+func readStat(pid int, buf []byte) (Proc, bool) {
+	b, err := rawfile.ReadInto("/proc/"+strconv.Itoa(pid)+"/stat", buf)
 	if err != nil {
 		return Proc{}, false
 	}

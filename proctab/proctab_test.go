@@ -143,14 +143,13 @@ func TestListSeesDescendants(t *testing.T) {
 // pidfds.
 func TestHoldSignalWatch(t *testing.T) {
 	for _, mode := range []int8{1, -1} {
-		pidfdState = 0
-		if mode == 1 && !Pidfds() {
+		v, _ := NewView()
+		if mode == 1 && !v.Pidfds() {
 			t.Log("SKIP: no pidfd_open here; testing the fallback only")
 			continue
 		}
-		pidfdState = mode
+		v.pidfds = mode
 		_, gc := sleeper(t)
-		v, _ := NewView()
 		procs, _ := v.List()
 		var h *Handle
 		for _, p := range procs {
@@ -161,7 +160,7 @@ func TestHoldSignalWatch(t *testing.T) {
 		if h == nil {
 			t.Fatalf("pidfds %v: cannot hold grandchild %d", mode, gc)
 		}
-		w, err := NewWatcher()
+		w, err := NewWatcher(v.Pidfds())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +190,6 @@ func TestHoldSignalWatch(t *testing.T) {
 		}
 		h.Close()
 	}
-	pidfdState = 0
 }
 
 func TestNewProcesses(t *testing.T) {

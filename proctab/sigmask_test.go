@@ -51,11 +51,11 @@ func TestSigMasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, ok := readStat(cmd.Process.Pid)
+	p, ok := readStat(cmd.Process.Pid, make([]byte, 1024))
 	// exec sleep is racing the read: wait for it, ignored dispositions survive exec.
 	for deadline := time.Now().Add(time.Minute); ok && p.Comm != "sleep" && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
-		p, ok = readStat(cmd.Process.Pid)
+		p, ok = readStat(cmd.Process.Pid, make([]byte, 1024))
 	}
 	if !ok {
 		t.Fatal("the shell is gone")

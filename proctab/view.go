@@ -21,7 +21,24 @@ type View struct {
 	depth    int    // ginit's namespace's index in NSpid lines, when foreign
 	foreign  bool   // /proc numbers processes in another namespace
 	last     int    // the last pid handed out, when ginit last looked (Forked)
+
+	// What ginit learns once and keeps, per view rather than per package,
+	// so that nothing in proctab is shared state: whether pidfds work
+	// (pidfd.go), the descriptor ceiling, /proc/loadavg kept open.
+	pidfds   int8   // 1 when handles hold pidfds, -1 when not, 0 before the first look
+	noPidfds string // why not, once pidfds is -1
+	ceiling  int    // fdCeiling's cache: nothing in ginit changes its limit once it runs
+	loadavg  rawfile.Reread
+	// buf holds the stat line readStat reads: a few hundred bytes, read
+	// thousands of times in a drain, by the loop alone. One read into it,
+	// no allocation, where rawfile.Read makes two reads and a 2 KiB
+	// buffer: of a drain's per-process system calls, a read is the one
+	// that need not be.
+	buf [1024]byte
 }
+
+// readStat reads /proc/PID/stat into the view's buffer.
+func (v *View) readStat(pid int) (Proc, bool) { return readStat(pid, v.buf[:]) }
 
 // NewView finds ginit in /proc.
 func NewView() (*View, error) {
@@ -31,7 +48,7 @@ func NewView() (*View, error) {
 		return nil, errors.New("cannot read /proc: " + err.Error())
 	}
 	link := string(buf[:n])
-	v := &View{self: syscall.Getpid(), ns: nsLink("self")}
+	v := &View{self: syscall.Getpid(), ns: nsLink("self"), loadavg: rawfile.Reread{Path: "/proc/loadavg"}}
 	if v.viewSelf, err = strconv.Atoi(link); err != nil {
 		return nil, errors.New("cannot read /proc: /proc/self is " + link)
 	}
@@ -52,7 +69,7 @@ func (v *View) Whole() bool { return v.self == 1 }
 // List returns every process ginit must account for, live or not: the
 // whole namespace but ginit when Whole, else ginit's descendants.
 func (v *View) List() ([]Proc, error) {
-	v.last = lastPid() // before the listing: a process forked during it moves the number
+	v.last = v.lastPid() // before the listing: a process forked during it moves the number
 	names, err := rawfile.DirNames("/proc")
 	if err != nil {
 		return nil, errors.New("cannot read /proc: " + err.Error())
@@ -60,7 +77,7 @@ func (v *View) List() ([]Proc, error) {
 	all := make([]Proc, 0, len(names))
 	for _, n := range names {
 		if pid, err := strconv.Atoi(n); err == nil && pid != v.viewSelf {
-			if p, ok := readStat(pid); ok {
+			if p, ok := v.readStat(pid); ok {
 				all = append(all, p)
 			}
 		}
@@ -144,7 +161,7 @@ func (v *View) renumber(p *Proc) bool {
 // the kernel has no such lists (CONFIG_PROC_CHILDREN); the caller then
 // lists everything.
 func (v *View) Children(known func(pid int) bool) (kids []Proc, ok bool) {
-	v.last = lastPid()
+	v.last = v.lastPid()
 	return v.childrenOf(v.viewSelf, v.self, known)
 }
 
@@ -155,7 +172,7 @@ func (v *View) Children(known func(pid int) bool) (kids []Proc, ok bool) {
 func (v *View) Family(pid int) (p Proc, kids []int, err error) {
 	if !v.foreign {
 		var ok bool
-		if p, ok = readStat(pid); !ok {
+		if p, ok = v.readStat(pid); !ok {
 			return Proc{}, nil, nil
 		}
 		if kids, ok = v.childPids(pid); ok {
@@ -205,7 +222,7 @@ func (v *View) Stat(pid int) (Proc, bool) {
 	if v.foreign {
 		return Proc{}, false
 	}
-	return readStat(pid)
+	return v.readStat(pid)
 }
 
 // childrenOf reads the children of viewPid (as /proc numbers it); pid is
@@ -217,7 +234,7 @@ func (v *View) childrenOf(viewPid, pid int, known func(int) bool) (kids []Proc, 
 		if known != nil && !v.foreign && known(n) {
 			continue
 		}
-		if p, ok := readStat(n); ok && v.renumber(&p) {
+		if p, ok := v.readStat(n); ok && v.renumber(&p) {
 			p.PPid, p.Pgrp = pid, v.pgrp(p)
 			kids = append(kids, p)
 		}
@@ -240,7 +257,7 @@ func (v *View) pgrp(p Proc) int {
 // Refresh re-reads p; false when it has exited or its pid now belongs to
 // another process.
 func (v *View) Refresh(p Proc) (Proc, bool) {
-	q, ok := readStat(p.view)
+	q, ok := v.readStat(p.view)
 	if !ok || q.Start != p.Start {
 		return Proc{}, false
 	}
@@ -285,8 +302,9 @@ func nsPids(pid int) ([]int, error) {
 
 // lastPid is the last pid the kernel handed out in ginit's namespace, as
 // /proc/loadavg tells the reader (whatever namespace /proc belongs to).
-func lastPid() int {
-	b, err := loadavg.Read()
+// The file stays open: a drain reads it on every exit (Forked).
+func (v *View) lastPid() int {
+	b, err := v.loadavg.Read()
 	if err != nil {
 		return -1
 	}
@@ -301,15 +319,12 @@ func lastPid() int {
 	return n
 }
 
-// loadavg stays open: a drain reads it on every exit (Forked).
-var loadavg = rawfile.Reread{Path: "/proc/loadavg"}
-
 // Forked reports whether any process has been created in ginit's
 // namespace since the last List, ListHeld or Children: one small read, so
 // that a drain need not read ginit's children after every exit when no
 // process it does not know of can exist. True when it cannot tell.
 func (v *View) Forked() bool {
-	n := lastPid()
+	n := v.lastPid()
 	if v.foreign {
 		return n < 0 || n != v.last // /proc numbers ids in another namespace
 	}
@@ -377,7 +392,7 @@ func isProcess(id int) int {
 // PPid ginit when p is now ginit's child; false when p has gone, or went
 // to another subreaper.
 func (v *View) Adopted(p Proc) (q Proc, ok bool) {
-	r, ok := readStat(p.view)
+	r, ok := v.readStat(p.view)
 	if !ok || r.Start != p.Start || r.PPid != v.viewSelf {
 		return Proc{}, false
 	}

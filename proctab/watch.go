@@ -29,12 +29,13 @@ const Poll = -1
 // PollInterval is how often the loop checks its handles without pidfds.
 const PollInterval = 100 * time.Millisecond
 
-// NewWatcher starts the relay. If epoll cannot be had, the watcher polls
-// instead, and the error says why.
-func NewWatcher() (*Watcher, error) {
+// NewWatcher starts the relay for the handles of a view whose pidfds
+// answer View.Pidfds. If epoll cannot be had, or there are no pidfds, the
+// watcher polls instead, and the error says why.
+func NewWatcher(pidfds bool) (*Watcher, error) {
 	c := make(chan int, 1024)
 	w := &Watcher{C: c, c: c, epfd: -1, kids: -1}
-	if !Pidfds() {
+	if !pidfds {
 		w.poll()
 		return w, nil
 	}

@@ -15,15 +15,16 @@ const statusEvery = 10 * time.Second
 // (internal/rawfile). A new channel for each setting means a timer that
 // fired just before stop can only fill a channel nobody reads.
 type alarm struct {
-	t  *time.Timer
+	t  timer
 	c  chan struct{}
 	at time.Time
 }
 
-func (a *alarm) set(at time.Time) {
+// set arms the alarm for at, on sys's clock.
+func (a *alarm) set(sys system, at time.Time) {
 	a.stop()
 	c := make(chan struct{}, 1)
-	a.t, a.c, a.at = time.AfterFunc(time.Until(at), func() { c <- struct{}{} }), c, at
+	a.t, a.c, a.at = sys.afterFunc(at.Sub(sys.now()), func() { c <- struct{}{} }), c, at
 }
 
 func (a *alarm) stop() {
@@ -51,8 +52,8 @@ func (s *supervisor) onStatus() {
 		waiting = s.heldProcs()
 	}
 	s.log.Report("wait", "waiting for processes to exit", append([]log.Field{log.Num("count", len(waiting)),
-		log.Procs("waiting_for", waiting), log.Ms("waited_ms", time.Since(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
-	s.status.set(time.Now().Add(statusEvery))
+		log.Procs("waiting_for", waiting), log.Ms("waited_ms", s.now().Sub(s.since()))}, s.deadlineFields("deadline_in_ms")...)...)
+	s.status.set(s.sys, s.now().Add(statusEvery))
 }
 
 // since is when the current wait began: the stop, else the drain.
@@ -69,7 +70,7 @@ func (s *supervisor) deadlineFields(left string) []log.Field {
 	if !s.deadline.armed() {
 		return []log.Field{log.Str("deadline", "none")}
 	}
-	return []log.Field{log.Str("deadline", s.deadlineWhy), log.Ms(left, time.Until(s.deadline.at))}
+	return []log.Field{log.Str("deadline", s.deadlineWhy), log.Ms(left, s.deadline.at.Sub(s.now()))}
 }
 
 // setDeadline arms the one deadline; an earlier one already set stands.
@@ -77,6 +78,6 @@ func (s *supervisor) setDeadline(at time.Time, why string) {
 	if s.deadline.armed() && !at.Before(s.deadline.at) {
 		return
 	}
-	s.deadline.set(at)
+	s.deadline.set(s.sys, at)
 	s.deadlineWhy = why
 }

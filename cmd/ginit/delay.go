@@ -2,7 +2,6 @@ package main
 
 import (
 	"syscall"
-	"time"
 
 	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/signals"
@@ -19,7 +18,7 @@ import (
 // beginDelay holds the stop signal until the delay passes.
 func (s *supervisor) beginDelay() {
 	until := s.stop.at.Add(s.cfg.StopDelay)
-	s.delay.set(until)
+	s.delay.set(s.sys, until)
 	s.log.Report("delay", "stop signal received; holding it for --stop-delay while the app keeps serving",
 		append(s.stopFields(), log.Ms("delay_ms", s.cfg.StopDelay), log.Str("until", log.Stamp(until)))...)
 }
@@ -52,5 +51,5 @@ func (s *supervisor) childExitedInDelay() {
 // endDelay stops the delay and notes when and why, for the report.
 func (s *supervisor) endDelay(how string) {
 	s.delay.stop()
-	s.stop.delayEnd, s.stop.delayHow = time.Now(), how
+	s.stop.delayEnd, s.stop.delayHow = s.now(), how
 }

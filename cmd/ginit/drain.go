@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -62,7 +61,7 @@ func (s *supervisor) sayQuiet() {
 // that remain would be SIGKILLed by the kernel the moment ginit exits,
 // mid-job; instead each gets the stop signal once and time to finish.
 func (s *supervisor) beginDrain(procs []proctab.Proc, listErr error) {
-	s.drain.at, s.drain.sig = time.Now(), s.drainSignal()
+	s.drain.at, s.drain.sig = s.now(), s.drainSignal()
 	if !s.stop.begun() {
 		bound, why := s.cfg.Grace, "the drain's bound (--grace "+s.cfg.Grace.String()+")"
 		if bound == 0 {
@@ -70,7 +69,7 @@ func (s *supervisor) beginDrain(procs []proctab.Proc, listErr error) {
 		}
 		s.setDeadline(s.drain.at.Add(bound), why)
 	}
-	s.status.set(s.drain.at.Add(statusEvery))
+	s.status.set(s.sys, s.drain.at.Add(statusEvery))
 	if listErr != nil {
 		s.drainBlind(listErr)
 		return
@@ -96,7 +95,7 @@ func (s *supervisor) leftOver() ([]proctab.Proc, error) {
 // nothingLeft: no process is left for ginit to wait for. Without children
 // ginit has no descendants; as PID 1, an exec session may still be there.
 func (s *supervisor) nothingLeft() bool {
-	return s.noChildren && len(s.procs.held) == 0 && (os.Getpid() != 1 || signals.NoneLeft())
+	return s.noChildren && len(s.procs.held) == 0 && (s.self != 1 || s.sys.noneLeft())
 }
 
 // drainSignal is the stop's signal after rewriting (-r TERM:QUIT means QUIT
@@ -136,7 +135,7 @@ func (s *supervisor) signalTops(msg string) {
 	}
 	if !s.procs.modeSaid {
 		s.procs.modeSaid = true
-		fs = append(fs, log.Str("handles", proctab.Mode()))
+		fs = append(fs, log.Str("handles", s.procs.view.Mode()))
 	}
 	s.log.Report("drain", msg, append(fs, s.deadlineFields("bound_ms")...)...)
 }
@@ -231,16 +230,16 @@ func (s *supervisor) adopt(parents ...int) {
 // main child's group number may belong to a stranger once the child is
 // reaped, and no process can be named. It waits for ginit's children.
 func (s *supervisor) drainBlind(why error) {
-	if s.stop.begun() && s.cfg.Group || os.Getpid() != 1 {
+	if s.stop.begun() && s.cfg.Group || s.self != 1 {
 		s.log.Warn("drain", "cannot list processes; not signalling the processes left (none can be named safely), "+
 			"waiting for ginit's children only", log.Str("error", why.Error()))
 		return
 	}
 	s.log.Warn("drain", "cannot list processes; draining without names, waiting for ginit's children only",
 		log.Str("error", why.Error()))
-	err := signals.SendAll(s.drain.sig)
+	err := s.sys.sendAll(s.drain.sig)
 	if err == nil {
-		err = signals.SendAll(syscall.SIGCONT)
+		err = s.sys.sendAll(syscall.SIGCONT)
 	}
 	if err != nil && err != syscall.ESRCH {
 		s.log.Warn("drain", "cannot signal the processes left", log.Str("signal", signals.Name(s.drain.sig)), log.Str("error", err.Error()))

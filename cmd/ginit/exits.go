@@ -12,7 +12,7 @@ import (
 // reap collects every zombie and notes the main child's end.
 func (s *supervisor) reap() {
 	var err error
-	s.exits, s.noChildren, err = reaper.Reap(s.exits[:0])
+	s.exits, s.noChildren, err = s.sys.reap(s.exits[:0])
 	if err != nil {
 		s.log.Warn("reap", "wait4 failed", log.Str("error", err.Error()))
 	}
@@ -23,10 +23,10 @@ func (s *supervisor) reap() {
 // pidfd, if it has exited; false when h is not ginit's child, holds no
 // pidfd, or runs on.
 func (s *supervisor) reapPidfd(h *proctab.Handle) bool {
-	if h.PPid != s.self || h.Fd() < 0 {
+	if h.PPid != s.self {
 		return false
 	}
-	e, ok, err := reaper.ReapPidfd(h.Fd())
+	e, ok, err := s.procs.view.reapHeld(h)
 	if err != nil || !ok {
 		return false // not ginit's after all, or not yet: wait4(-1) will tell
 	}
@@ -58,7 +58,7 @@ func (s *supervisor) reapExitedChildren() {
 // not know of has appeared. wait4(-1) looks through all of ginit's
 // children on every call, so a SIGCHLD then only costs what it changed.
 func (s *supervisor) skipReap() bool {
-	return (s.phase == draining || s.phase == killing) && proctab.Pidfds() && !s.procs.noFDSaid &&
+	return (s.phase == draining || s.phase == killing) && s.procs.view != nil && s.procs.view.Pidfds() && !s.procs.noFDSaid &&
 		s.procs.view != nil && !s.procs.view.Forked()
 }
 
@@ -77,7 +77,7 @@ func (s *supervisor) onExits() {
 		}
 		if e.Pid == s.child.pid && !s.child.done {
 			p.Comm = s.child.comm
-			s.child.done, s.child.status, s.child.ended, s.child.desc = true, e.Status, time.Now(), desc
+			s.child.done, s.child.status, s.child.ended, s.child.desc = true, e.Status, s.now(), desc
 		}
 		if oom {
 			s.outcome.oomed = append(s.outcome.oomed, p)
@@ -94,7 +94,7 @@ func (s *supervisor) onExits() {
 		}
 	}
 	if len(s.exits) > 0 {
-		s.oom.Reaped(time.Now())
+		s.oom.Reaped(s.now())
 	}
 	if len(s.exits) > 0 && s.phase == draining {
 		parents := make([]int, len(s.exits))
@@ -129,7 +129,7 @@ func (s *supervisor) describe(ws syscall.WaitStatus, born time.Time) (desc strin
 	}
 	switch {
 	case ws.Signaled() && ws.Signal() == syscall.SIGKILL:
-		blamed, why := s.oom.Blame(time.Now(), born)
+		blamed, why := s.oom.Blame(s.now(), born)
 		if blamed {
 			return desc + " (out of memory)", true, false
 		}
@@ -137,7 +137,7 @@ func (s *supervisor) describe(ws syscall.WaitStatus, born time.Time) (desc strin
 			return desc + " (" + why + ")", false, true
 		}
 	case ws.Exited() && ws.ExitStatus() == 128+int(syscall.SIGKILL):
-		if blamed, _ := s.oom.Blame(time.Now(), born); blamed {
+		if blamed, _ := s.oom.Blame(s.now(), born); blamed {
 			return desc + " (after an out-of-memory kill)", true, false
 		}
 	}
@@ -149,7 +149,7 @@ func (s *supervisor) describe(ws syscall.WaitStatus, born time.Time) (desc strin
 // never reaps (a pool master's worker), and later deaths are blamed on it
 // only if they come near it.
 func (s *supervisor) onOOM() {
-	if n := s.oom.Note(time.Now()); n > 0 {
+	if n := s.oom.Note(s.now()); n > 0 {
 		s.log.Warn("oom", "the kernel's OOM killer killed a process in the container", log.Num("count", int(n)))
 	}
 }
@@ -183,7 +183,7 @@ func (s *supervisor) onExited(pid int) {
 		case s.reapPidfd(h):
 			s.onExits() // which hands on what it left
 			return
-		case !h.Exited():
+		case !s.procs.view.exited(h):
 			return
 		}
 		s.reap() // a child without its status yet: any other way of ending is a zombie's
@@ -194,7 +194,7 @@ func (s *supervisor) onExited(pid int) {
 	} else {
 		s.reap() // ginit's own children first: their status is known
 		for _, h := range s.procs.held {
-			if !h.Pidfd() && h.Exited() { // a pidfd's exit is an event of its own
+			if !s.procs.view.hasPidfd(h) && s.procs.view.exited(h) { // a pidfd's exit is an event of its own
 				s.release(h, unknown)
 				gone = append(gone, h.Pid)
 			}

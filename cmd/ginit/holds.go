@@ -17,17 +17,16 @@ import (
 // must SIGKILL): each held by a pidfd, or by pid and start time, from the
 // moment /proc shows it, and watched for its exit.
 type holds struct {
-	view      *proctab.View
+	view      table                   // nil until first needed (openView)
 	held      map[int]*proctab.Handle // every live process ginit waits for, by pid
 	signalled map[proctab.ID]bool     // got the stop signal from ginit: never again
 	group     map[proctab.ID]bool     // with -g: seen in the main child's group while it was the child's (signals.go)
 	kidsOf    map[int][]int           // held pids by their parent's, as last seen
 	peak      int                     // the most held at once since the tables were last made (compact)
-	free      *time.Timer             // hands memory back to the kernel once a storm is over (freeSoon)
+	free      timer                   // hands memory back to the kernel once a storm is over (freeSoon)
 	modeSaid  bool                    // the drain has said how processes are held
 	noFDSaid  bool                    // the descriptor limit has been reported
-	watch     *proctab.Watcher
-	watchC    <-chan int
+	watch     watcher
 }
 
 // holdAll takes a handle on each live process not yet held, and returns
@@ -70,12 +69,12 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 	noFD := 0
 	for _, h := range hs {
 		if s.procs.watch == nil {
-			w, err := proctab.NewWatcher()
+			w, err := s.procs.view.newWatcher()
 			if err != nil {
 				s.log.Warn("drain", "cannot watch for exits with epoll; checking every "+proctab.PollInterval.String(),
 					log.Str("error", err.Error()))
 			}
-			s.procs.watch, s.procs.watchC = w, w.C
+			s.procs.watch = w
 		}
 		add := s.procs.watch.Add
 		if h.PPid == s.self {
@@ -84,7 +83,7 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 		if err := add(h); err != nil {
 			s.log.Warn("drain", "cannot watch a process", log.Num("pid", h.Pid), log.Str("error", err.Error()))
 		}
-		if !h.Pidfd() && proctab.Pidfds() {
+		if !s.procs.view.hasPidfd(h) && s.procs.view.Pidfds() {
 			noFD++
 		}
 		s.procs.held[h.Pid] = h
@@ -125,7 +124,7 @@ func (s *supervisor) compact() {
 // periodic collection. FreeOSMemory touches nothing of the loop's.
 func (s *supervisor) freeSoon() {
 	if s.procs.free == nil {
-		s.procs.free = time.AfterFunc(time.Second, debug.FreeOSMemory)
+		s.procs.free = s.sys.afterFunc(time.Second, debug.FreeOSMemory)
 		return
 	}
 	s.procs.free.Reset(time.Second)
@@ -157,9 +156,9 @@ func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []p
 	for _, p := range ps {
 		s.procs.signalled[p.ID()] = true
 		h := s.procs.held[p.Pid]
-		err := h.Signal(sig)
+		err := s.procs.view.signal(h, sig)
 		if err == nil {
-			err = h.Signal(syscall.SIGCONT)
+			err = s.procs.view.signal(h, syscall.SIGCONT)
 			sent = append(sent, p)
 		}
 		if err != nil && err != proctab.ErrExited {
@@ -186,9 +185,9 @@ func (s *supervisor) list() ([]proctab.Proc, error) {
 }
 
 // openView opens the view of /proc on first use.
-func (s *supervisor) openView() (*proctab.View, error) {
+func (s *supervisor) openView() (table, error) {
 	if s.procs.view == nil {
-		v, err := proctab.NewView()
+		v, err := s.sys.openTable()
 		if err != nil {
 			return nil, err
 		}
@@ -202,18 +201,18 @@ func (s *supervisor) release(h *proctab.Handle, status string) {
 	delete(s.procs.held, h.Pid)
 	delete(s.procs.group, h.ID())
 	delete(s.procs.signalled, h.ID()) // an ID is never seen again: the map stays as large as what lives
-	h.Close()
+	s.procs.view.close(h)
 	if h.Pid == s.child.pid || !s.drain.begun() && s.phase != killing {
 		return
 	}
 	s.drain.exited++
-	s.noteEnd(h.Proc, status, time.Since(s.since()))
+	s.noteEnd(h.Proc, status, s.now().Sub(s.since()))
 	if !s.line() {
 		s.drain.quietExits++
 		return
 	}
 	s.log.Report("drained", "process exited", log.Num("pid", h.Pid), log.Str("cmd", h.Comm),
-		log.Str("status", status), log.Ms("after_ms", time.Since(s.since())))
+		log.Str("status", status), log.Ms("after_ms", s.now().Sub(s.since())))
 }
 
 func (s *supervisor) sortedHeld() []*proctab.Handle {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/proctab"
-	"github.com/ginit-dev/ginit/signals"
 )
 
 // afterKill is how long ginit waits for what it SIGKILLed. A process in
@@ -25,7 +24,7 @@ func (s *supervisor) onDeadline() {
 	}
 	s.sayQuiet()
 	why := s.deadlineWhy
-	s.outcome.killWhy, s.outcome.killAfter = why, time.Since(s.since())
+	s.outcome.killWhy, s.outcome.killAfter = why, s.now().Sub(s.since())
 	s.phase = killing
 	s.outcome.killedInStop = s.stop.begun()
 	s.killAll()
@@ -34,11 +33,11 @@ func (s *supervisor) onDeadline() {
 		since = s.stop.at
 	}
 	s.log.Warn("kill", "deadline passed; sent SIGKILL to everything left", log.Procs("killed", s.outcome.killed),
-		log.Num("count", len(s.outcome.killed)), log.Str("deadline", why), log.Ms("after_ms", time.Since(since)))
+		log.Num("count", len(s.outcome.killed)), log.Str("deadline", why), log.Ms("after_ms", s.now().Sub(since)))
 	if len(s.outcome.killed) == 0 {
 		s.outcome.killedInStop = false
 	}
-	s.setDeadline(time.Now().Add(afterKill), "the wait after SIGKILL ("+afterKill.String()+")")
+	s.setDeadline(s.now().Add(afterKill), "the wait after SIGKILL ("+afterKill.String()+")")
 }
 
 // killAll SIGKILLs every process left and holds it, so its end is seen.
@@ -55,14 +54,14 @@ func (s *supervisor) killAll() {
 	if !s.child.done {
 		// By number only while the child is not reaped: until then its pid,
 		// its group's number, cannot be anyone else's (signals.go toChild).
-		note("group", signals.Send(s.child.pid, syscall.SIGKILL, true)) // -g or not, the app is in it
-		note("child", signals.Send(s.child.pid, syscall.SIGKILL, false))
+		note("group", s.sys.send(s.child.pid, syscall.SIGKILL, true)) // -g or not, the app is in it
+		note("child", s.sys.send(s.child.pid, syscall.SIGKILL, false))
 	}
 	if s.procs.view != nil && s.procs.view.Whole() {
-		note("every process", signals.SendAll(syscall.SIGKILL)) // no pid numbers: nothing reused can be hit
+		note("every process", s.sys.sendAll(syscall.SIGKILL)) // no pid numbers: nothing reused can be hit
 	}
 	for _, h := range s.sortedHeld() {
-		note(h.Name(), h.Signal(syscall.SIGKILL))
+		note(h.Name(), s.procs.view.signal(h, syscall.SIGKILL))
 		if !s.outcome.killedIDs[h.ID()] {
 			s.outcome.killedIDs[h.ID()] = true
 			s.outcome.killed = append(s.outcome.killed, h.Proc)

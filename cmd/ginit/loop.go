@@ -8,7 +8,6 @@ import (
 	"github.com/ginit-dev/ginit/internal/cli"
 	"github.com/ginit-dev/ginit/internal/log"
 	"github.com/ginit-dev/ginit/internal/oom"
-	"github.com/ginit-dev/ginit/internal/spawn"
 	"github.com/ginit-dev/ginit/proctab"
 	"github.com/ginit-dev/ginit/reaper"
 	"github.com/ginit-dev/ginit/signals"
@@ -54,6 +53,7 @@ const (
 type supervisor struct {
 	cfg   *cli.Config
 	log   *log.Logger
+	sys   system // sys.go: the clock and every system call the loop makes
 	sigs  <-chan os.Signal
 	early []syscall.Signal // arrived before the child started
 
@@ -84,7 +84,7 @@ func (s *supervisor) run() (int, error) {
 	if code, ok := s.stoppedBeforeStart(); ok {
 		return code, nil
 	}
-	pid, viaShell, err := spawn.Start(s.cfg.Argv)
+	pid, viaShell, err := s.sys.start(s.cfg.Argv)
 	if err != nil {
 		return 0, err
 	}
@@ -92,8 +92,18 @@ func (s *supervisor) run() (int, error) {
 		s.log.Warn("exec", "the program has no #! line; running it with /bin/sh, as tini (execvp) does; "+
 			"fix: make #!/bin/sh its first line", log.Str("program", viaShell))
 	}
-	s.child.pid, s.child.started, s.self = pid, time.Now(), os.Getpid()
-	s.oom = oom.New()
+	s.started(pid)
+	for s.phase != done {
+		s.handle(s.next())
+	}
+	return s.exitCode(), nil
+}
+
+// started sets the loop up for the child pid, just started, and takes
+// what has happened so far.
+func (s *supervisor) started(pid int) {
+	s.child.pid, s.child.started, s.self = pid, s.now(), s.sys.pid()
+	s.oom = s.sys.oomCounter()
 	s.procs.held, s.procs.signalled, s.outcome.killedIDs = map[int]*proctab.Handle{}, map[proctab.ID]bool{}, map[proctab.ID]bool{}
 	s.procs.kidsOf = map[int][]int{}
 	s.child.comm = baseName(s.cfg.Argv[0])
@@ -107,26 +117,71 @@ func (s *supervisor) run() (int, error) {
 		s.onSignal(sig)
 	}
 	s.advance()
-	for s.phase != done {
-		select {
-		case sig := <-s.sigs:
-			s.onSignal(sig.(syscall.Signal))
-		case pid := <-s.procs.watchC:
-			s.onExited(pid)
-		case <-s.delay.c:
-			s.phase = stopping
-			s.onDelayEnd()
-		case <-s.deadline.c:
-			s.onDeadline()
-		case <-s.status.c:
-			s.onStatus()
-		case <-s.oom.C:
-			s.onOOM()
-		}
-		s.advance()
-	}
-	return s.exitCode(), nil
 }
+
+// event is one wake-up of the loop: what next waited for.
+type event struct {
+	kind eventKind
+	sig  syscall.Signal // evSignal
+	pid  int            // evExited: a held process, or proctab.Poll
+}
+
+type eventKind int
+
+const (
+	evSignal eventKind = iota
+	evExited
+	evDelayEnd
+	evDeadline
+	evStatus
+	evOOM
+)
+
+// next waits for the loop's next event: the one select. When several are
+// ready, Go picks one at random; the unit tests (loop_test.go) play each
+// order through handle.
+func (s *supervisor) next() event {
+	var exits <-chan int
+	if s.procs.watch != nil {
+		exits = s.procs.watch.exits()
+	}
+	select {
+	case sig := <-s.sigs:
+		return event{kind: evSignal, sig: sig.(syscall.Signal)}
+	case pid := <-exits:
+		return event{kind: evExited, pid: pid}
+	case <-s.delay.c:
+		return event{kind: evDelayEnd}
+	case <-s.deadline.c:
+		return event{kind: evDeadline}
+	case <-s.status.c:
+		return event{kind: evStatus}
+	case <-s.oom.C:
+		return event{kind: evOOM}
+	}
+}
+
+// handle acts on one event, then makes the transitions that follow.
+func (s *supervisor) handle(ev event) {
+	switch ev.kind {
+	case evSignal:
+		s.onSignal(ev.sig)
+	case evExited:
+		s.onExited(ev.pid)
+	case evDelayEnd:
+		s.phase = stopping
+		s.onDelayEnd()
+	case evDeadline:
+		s.onDeadline()
+	case evStatus:
+		s.onStatus()
+	case evOOM:
+		s.onOOM()
+	}
+	s.advance()
+}
+
+func (s *supervisor) now() time.Time { return s.sys.now() }
 
 // stoppedBeforeStart takes the signals that arrived before the child was
 // started. A stop among them means the orchestrator gave up on the
@@ -139,7 +194,7 @@ func (s *supervisor) stoppedBeforeStart() (int, bool) {
 		case sig := <-s.sigs:
 			recv := sig.(syscall.Signal)
 			if out, ok := s.cfg.Rewrites.Apply(recv); ok && s.isStop(recv) {
-				s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
+				s.stop.at, s.stop.sig, s.stop.recv = s.now(), out, recv
 				s.log.Report("stop", "stop signal received before the program started; not starting it",
 					log.Str("signal", signals.Name(out)), log.Str("program", baseName(s.cfg.Argv[0])))
 				code := 128 + int(out)
@@ -202,7 +257,7 @@ func (s *supervisor) recount() {
 		s.signalTops("processes appeared; draining them")
 	case s.noChildren:
 		s.sayQuiet()
-		s.log.Report("drained", "every process has exited", log.Num("count", s.drain.exited), log.Ms("after_ms", time.Since(s.since())))
+		s.log.Report("drained", "every process has exited", log.Num("count", s.drain.exited), log.Ms("after_ms", s.now().Sub(s.since())))
 		s.finish()
 	}
 }

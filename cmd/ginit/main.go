@@ -122,7 +122,7 @@ func run(sigs chan os.Signal) int {
 		lg.Flush()
 		return 1
 	}
-	s := &supervisor{cfg: cfg, log: lg, sigs: sigs}
+	s := &supervisor{cfg: cfg, log: lg, sys: realSystem{}, sigs: sigs}
 	code, err := s.run()
 	if err != nil {
 		lg.Error("exec", "cannot start the program", log.Str("error", err.Error()))

@@ -117,7 +117,7 @@ func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
 		return s.toLeftGroup(sig)
 	}
 	if s.cfg.Group {
-		err = signals.Send(s.child.pid, sig, true)
+		err = s.sys.send(s.child.pid, sig, true)
 		if err != syscall.ESRCH {
 			return "group", err
 		}
@@ -125,7 +125,7 @@ func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
 	} else {
 		to = "child"
 	}
-	return to, signals.Send(s.child.pid, sig, false)
+	return to, s.sys.send(s.child.pid, sig, false)
 }
 
 // toLeftGroup forwards with -g once the main child is reaped. Its group's
@@ -136,7 +136,7 @@ func (s *supervisor) toChild(sig syscall.Signal) (to string, err error) {
 // dropped.
 func (s *supervisor) toLeftGroup(sig syscall.Signal) (string, error) {
 	if s.groupProven() {
-		err := signals.Send(s.child.pid, sig, true)
+		err := s.sys.send(s.child.pid, sig, true)
 		if err != syscall.ESRCH {
 			return "group", err
 		}
@@ -149,7 +149,7 @@ func (s *supervisor) toLeftGroup(sig syscall.Signal) (string, error) {
 			continue // gone, or seen to leave the group
 		}
 		n++
-		err := h.Signal(sig)
+		err := s.procs.view.signal(h, sig)
 		switch {
 		case err == nil:
 			sent++
@@ -175,7 +175,7 @@ func (s *supervisor) groupProven() bool {
 	}
 	for id := range s.procs.group {
 		h := s.procs.held[id.Pid]
-		if h == nil || h.Start != id.Start || !h.Pidfd() {
+		if h == nil || h.Start != id.Start || !s.procs.view.hasPidfd(h) {
 			continue
 		}
 		q, ok := s.procs.view.Refresh(h.Proc)
@@ -183,7 +183,7 @@ func (s *supervisor) groupProven() bool {
 			continue
 		}
 		h.Pgrp = q.Pgrp
-		if q.Pgrp == s.child.pid && !h.Exited() {
+		if q.Pgrp == s.child.pid && !s.procs.view.exited(h) {
 			return true
 		}
 	}

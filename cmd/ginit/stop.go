@@ -30,7 +30,7 @@ func (st *stopState) begun() bool { return !st.at.IsZero() }
 // beginStop notes the stop and starts the grace period, if there is one,
 // from the signal's arrival; the loop decides when the signal is delivered.
 func (s *supervisor) beginStop(recv, out syscall.Signal) {
-	s.stop.at, s.stop.sig, s.stop.recv = time.Now(), out, recv
+	s.stop.at, s.stop.sig, s.stop.recv = s.now(), out, recv
 	if s.cfg.Grace > 0 {
 		s.setDeadline(s.stop.at.Add(s.cfg.Grace), "the grace period (--grace "+s.cfg.Grace.String()+")")
 	}
@@ -69,7 +69,7 @@ func (s *supervisor) deliverStop(msg string, extra ...log.Field) {
 	snap := s.stopSnapshot()
 	plan := stopplan.Decide(snap, s.stop.sig, syscall.SIGTERM)
 	s.stop.plan = plan.Case
-	s.status.set(time.Now().Add(statusEvery))
+	s.status.set(s.sys, s.now().Add(statusEvery))
 	to, err := s.toChild(plan.MainSig)
 	if err != nil {
 		s.log.Warn("stop", "cannot deliver stop signal", append(fs, log.Str("to", to), log.Str("error", err.Error()))...)
@@ -203,9 +203,9 @@ func (s *supervisor) sendBelow(sends []stopplan.Send) (sent, instead []proctab.P
 			continue
 		}
 		s.procs.signalled[d.Proc.ID()] = true
-		err := h.Signal(d.Sig)
+		err := s.procs.view.signal(h, d.Sig)
 		if err == nil {
-			err = h.Signal(syscall.SIGCONT)
+			err = s.procs.view.signal(h, syscall.SIGCONT)
 			if d.Instead {
 				instead = append(instead, d.Proc)
 			} else {
@@ -216,7 +216,7 @@ func (s *supervisor) sendBelow(sends []stopplan.Send) (sent, instead []proctab.P
 			s.log.Warn("stop", "cannot signal", log.Num("pid", d.Proc.Pid), log.Str("cmd", d.Proc.Comm),
 				log.Str("signal", signals.Name(d.Sig)), log.Str("error", err.Error()))
 		}
-		h.Close()
+		s.procs.view.close(h)
 	}
 	return sent, instead
 }
