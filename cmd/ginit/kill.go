@@ -22,6 +22,10 @@ func (s *supervisor) onDeadline() {
 		s.finish()
 		return
 	}
+	// What has ended, its SIGCHLD behind this event, is not work to kill:
+	// reaped first, it is reported as it ended, and a job that finished
+	// in the last millisecond does not make the exit code 137.
+	s.reap()
 	s.sayQuiet()
 	why := s.deadlineWhy
 	s.outcome.killWhy, s.outcome.killAfter = why, s.now().Sub(s.since())
@@ -32,10 +36,12 @@ func (s *supervisor) onDeadline() {
 	if s.stop.begun() {
 		since = s.stop.at
 	}
-	s.log.Warn("kill", "deadline passed; sent SIGKILL to everything left", log.Procs("killed", s.outcome.killed),
-		log.Num("count", len(s.outcome.killed)), log.Str("deadline", why), log.Ms("after_ms", s.now().Sub(since)))
 	if len(s.outcome.killed) == 0 {
 		s.outcome.killedInStop = false
+		s.log.Report("kill", "deadline passed; nothing was left to kill", log.Str("deadline", why), log.Ms("after_ms", s.now().Sub(since)))
+	} else {
+		s.log.Warn("kill", "deadline passed; sent SIGKILL to everything left", log.Procs("killed", s.outcome.killed),
+			log.Num("count", len(s.outcome.killed)), log.Str("deadline", why), log.Ms("after_ms", s.now().Sub(since)))
 	}
 	s.setDeadline(s.now().Add(afterKill), "the wait after SIGKILL ("+afterKill.String()+")")
 }
@@ -45,6 +51,14 @@ func (s *supervisor) onDeadline() {
 // keeps forking cannot outrun it for long.
 func (s *supervisor) killAll() {
 	s.listHeld()
+	// Who is alive is read before anything is sent: what has already ended
+	// by itself is no work ginit killed (its exit event is on its way).
+	var live []*proctab.Handle
+	for _, h := range s.sortedHeld() {
+		if !s.procs.view.exited(h) {
+			live = append(live, h)
+		}
+	}
 	var errs []string
 	note := func(what string, err error) {
 		if err != nil && err != syscall.ESRCH && err != proctab.ErrExited {
@@ -60,7 +74,7 @@ func (s *supervisor) killAll() {
 	if s.procs.view != nil && s.procs.view.Whole() {
 		note("every process", s.sys.sendAll(syscall.SIGKILL)) // no pid numbers: nothing reused can be hit
 	}
-	for _, h := range s.sortedHeld() {
+	for _, h := range live {
 		note(h.Name(), s.procs.view.signal(h, syscall.SIGKILL))
 		if !s.outcome.killedIDs[h.ID()] {
 			s.outcome.killedIDs[h.ID()] = true

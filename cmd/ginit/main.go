@@ -26,6 +26,8 @@
 //	trust.go       whose symlinks and files the report file may pass through
 //	procerr.go     a failed /proc read, said once
 //	threads.go     every thread ginit needs, made before the child starts
+//	sys.go         the operating system behind one interface, for the unit
+//	               tests' fake kernel (fake_test.go, loop_test.go)
 package main
 
 import (

@@ -34,6 +34,10 @@ func (s *supervisor) onSignal(sig syscall.Signal) {
 	stop := s.isStop(sig)
 	switch {
 	case stop && !s.stop.begun():
+		// A main child that has exited, its SIGCHLD not yet taken (the
+		// select had both ready), must not be taken for one that got the
+		// stop: reaped first, the stop goes to what it left, by the drain.
+		s.reap()
 		s.beginStop(sig, out)
 		switch {
 		case s.child.done:

@@ -36,9 +36,16 @@ func (s *supervisor) beginStop(recv, out syscall.Signal) {
 	}
 }
 
-// stopWhileDraining: the drain has sent its signal already. During a stop
-// only --grace may kill, so without it the drain's own bound is lifted.
+// stopWhileDraining: the main child has exited. Either the drain has
+// sent its signal already, or it is about to, with the stop's signal.
+// During a stop only --grace may kill, so without it the drain's own
+// bound is lifted.
 func (s *supervisor) stopWhileDraining() {
+	if !s.drain.begun() {
+		s.log.Report("stop", "stop signal received as the main child exited; the drain delivers it to what is left",
+			s.stopFields()...)
+		return
+	}
 	if s.cfg.Grace == 0 && s.phase == draining {
 		s.deadline.stop()
 	}

@@ -49,6 +49,7 @@ type Logger struct {
 	level int
 	json  bool
 	out   *lineWriter
+	to    func(line string) // NewFunc's: lines go there instead
 }
 
 // New is a logger that shows events up to level (tini's: 1 by default),
@@ -57,10 +58,21 @@ func New(level int, json bool) *Logger {
 	return &Logger{level: level, json: json, out: &lineWriter{fd: 2}}
 }
 
+// NewFunc is a logger whose lines go to write, at once, in the caller's
+// goroutine, instead of stderr: for the supervisor's unit tests, which
+// read what it said.
+func NewFunc(level int, json bool, write func(line string)) *Logger {
+	return &Logger{level: level, json: json, out: &lineWriter{fd: -1}, to: write}
+}
+
 // Log writes one event. label is the level's name: the stop report is
 // labelled "info" but shown at the default level.
 func (l *Logger) Log(level int, label, event, msg string, fs ...Field) {
 	if level > l.level {
+		return
+	}
+	if l.to != nil {
+		l.to(Line(l.json, time.Now(), label, event, msg, fs...))
 		return
 	}
 	if l.out.dropped > 0 {
@@ -123,7 +135,7 @@ func (l *Logger) Trace(event, msg string, fs ...Field) { l.Log(LevelTrace, "trac
 
 // Flush waits until every buffered line is written, stderr is broken, or
 // a second has passed; it reports whether everything went out.
-func (l *Logger) Flush() bool { return l.out.flush() }
+func (l *Logger) Flush() bool { return l.to != nil || l.out.flush() }
 
 // StartWriter starts the writer's thread now rather than at the first
 // line, and returns once it exists: see cmd/ginit/threads.go.
