@@ -27,7 +27,7 @@
 //	procerr.go     a failed /proc read, said once
 //	threads.go     every thread ginit needs, made before the child starts
 //	sys.go         the operating system behind one interface, for the unit
-//	               tests' fake kernel (fake_test.go, loop_test.go)
+//	               tests' fake kernel (fake_test.go, script_test.go)
 package main
 
 import (

@@ -17,7 +17,7 @@ import (
 // tests (loop_test.go) drive the supervisor from scripted events against
 // a fake one and a fake clock: orderings that are races with real
 // processes, and deadlines that would take real minutes, become rows of
-// a table. The real one (realSystem) is the packages it names, unchanged.
+// a table (loop_test.go, stopcases_test.go). The real one (realSystem) is the packages it names, unchanged.
 type system interface {
 	now() time.Time
 	afterFunc(d time.Duration, f func()) timer
