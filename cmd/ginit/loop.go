@@ -138,7 +138,7 @@ const (
 )
 
 // next waits for the loop's next event: the one select. When several are
-// ready, Go picks one at random; the unit tests (loop_test.go) play each
+// ready, Go picks one at random; the unit tests (stopcases_test.go) play each
 // order through handle.
 func (s *supervisor) next() event {
 	var exits <-chan int

@@ -14,10 +14,11 @@ import (
 // system is the operating system as the supervisor meets it: the clock,
 // starting the program, signals sent by number, reaping, and the process
 // table it opens. Every rule of the lifecycle sits above it, so the unit
-// tests (loop_test.go) drive the supervisor from scripted events against
-// a fake one and a fake clock: orderings that are races with real
-// processes, and deadlines that would take real minutes, become rows of
-// a table (loop_test.go, stopcases_test.go). The real one (realSystem) is the packages it names, unchanged.
+// tests drive the supervisor from scripted events against a fake one
+// and a fake clock (fake_test.go, script_test.go): orderings that are
+// races with real processes, and deadlines that would take real minutes,
+// become rows of a table (loop_test.go, stopcases_test.go). The real one
+// (realSystem) is the packages it names, unchanged.
 type system interface {
 	now() time.Time
 	afterFunc(d time.Duration, f func()) timer
