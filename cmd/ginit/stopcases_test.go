@@ -141,6 +141,18 @@ func TestStopCases(t *testing.T) {
 			},
 			code: 143, sent: []string{"SIGTERM>-11"},
 			said: [][]string{{"stop signal received; delivered", "to=group"}}},
+		{name: "/proc unreadable: the main child alone, then kill(-1) as PID 1",
+			setup: func(f *fakeOS) int {
+				f.noProc = true
+				return wrapped(f)
+			},
+			script: func(r *script) {
+				r.signal(TERM)
+				r.exit(12, exited(0))
+			},
+			code: 143, sent: []string{"SIGTERM>11", "SIGTERM>-1"},
+			said: [][]string{{"its dispositions could not be read: it alone gets it"},
+				{"cannot list processes; draining without names"}}},
 		{name: "a repeated stop signal is not delivered again",
 			setup: wrapped,
 			script: func(r *script) {
