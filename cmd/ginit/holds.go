@@ -1,7 +1,6 @@
 package main
 
 import (
-	"maps"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -87,11 +86,20 @@ func (s *supervisor) take(hs []*proctab.Handle) {
 			noFD++
 		}
 		s.procs.held[h.Pid] = h
-		s.procs.kidsOf[h.PPid] = append(s.procs.kidsOf[h.PPid], h.Pid)
+		s.noteKid(s.procs.kidsOf, h)
 	}
 	s.procs.peak = max(s.procs.peak, len(s.procs.held))
 	s.noteNoFD(noFD)
 	s.noteGroup(hs)
+}
+
+// noteKid files h under its parent in kidsOf, for adopt to find when the
+// parent exits. Not under ginit, which never does: in a storm that list
+// would be every orphan, kept until compact.
+func (s *supervisor) noteKid(kidsOf map[int][]int, h *proctab.Handle) {
+	if h.PPid != s.self {
+		kidsOf[h.PPid] = append(kidsOf[h.PPid], h.Pid)
+	}
 }
 
 // compactAt is the table size, and the reap batch, that compact and
@@ -100,9 +108,10 @@ const compactAt = 1024
 
 // compact remakes the tables once a storm has passed: when what ginit
 // holds has fallen to a quarter of its peak. A Go map keeps the buckets
-// of its largest size, and kidsOf keeps ginit's own list of every orphan
-// it held, so a drain that goes on (processes coming and going under a
-// process that stays) would otherwise keep every storm's high-water mark.
+// of its largest size, and kidsOf keeps the pids of every child a live
+// parent ever had, so a drain that goes on (processes coming and going
+// under a process that stays) would otherwise keep every storm's
+// high-water mark.
 func (s *supervisor) compact() {
 	if s.procs.peak < compactAt || 4*len(s.procs.held) > s.procs.peak {
 		return
@@ -110,21 +119,40 @@ func (s *supervisor) compact() {
 	held, kidsOf := make(map[int]*proctab.Handle, len(s.procs.held)), map[int][]int{}
 	for _, h := range s.sortedHeld() {
 		held[h.Pid] = h
-		kidsOf[h.PPid] = append(kidsOf[h.PPid], h.Pid)
+		s.noteKid(kidsOf, h)
 	}
 	s.procs.held, s.procs.kidsOf, s.procs.peak = held, kidsOf, len(held)
-	// release keeps these to the live; a copy drops the buckets.
-	s.procs.signalled, s.procs.group = maps.Clone(s.procs.signalled), maps.Clone(s.procs.group)
+	// release keeps these to the live; a copy sized for them drops the rest.
+	s.procs.signalled, s.procs.group = remake(s.procs.signalled), remake(s.procs.group)
 	s.freeSoon()
+}
+
+// remake copies m into a map sized for what it holds. Not maps.Clone:
+// since Go 1.24 a clone keeps the tables of the map it copies, and a
+// storm's signalled table kept so was most of ginit's heap after it
+// (400 KiB after 10000 orphans at once; doc/performance.md).
+func remake[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // freeSoon hands the heap's unused memory back to the kernel a second
 // after the last call: once a storm is over, not at each of its reaps.
-// The runtime would return it by itself only minutes later, after its
-// periodic collection. FreeOSMemory touches nothing of the loop's.
+// By itself the runtime returns free memory only above its heap goal (4
+// MiB at least), so a storm's pages would stay. And once more after the
+// next status line (statusEvery): it lets go of the drain's list of what
+// it did not log one by one (sayQuiet), as long as a storm's batch, and
+// nothing collects it then. FreeOSMemory touches nothing of the loop's.
 func (s *supervisor) freeSoon() {
 	if s.procs.free == nil {
-		s.procs.free = s.sys.afterFunc(time.Second, debug.FreeOSMemory)
+		sys := s.sys
+		s.procs.free = sys.afterFunc(time.Second, func() {
+			debug.FreeOSMemory()
+			sys.afterFunc(statusEvery, debug.FreeOSMemory)
+		})
 		return
 	}
 	s.procs.free.Reset(time.Second)
@@ -148,9 +176,10 @@ func (s *supervisor) noteNoFD(n int) {
 // signalEach sends sig, then SIGCONT (a stopped process must run to handle
 // it), to each held process in ps, marks it as signalled, and returns those
 // that were sent it. A failure is a warning naming the processes; one that
-// has exited meanwhile is neither.
+// has exited meanwhile is neither. sent is ps's array, reused: in a storm
+// a second array of every orphan, at once, is a tenth of ginit's peak heap.
 func (s *supervisor) signalEach(ps []proctab.Proc, sig syscall.Signal) (sent []proctab.Proc) {
-	sent = make([]proctab.Proc, 0, len(ps))
+	sent = ps[:0] // p is read before its slot can be written: sent never outruns ps
 	var failed []proctab.Proc
 	var firstErr error
 	for _, p := range ps {
@@ -225,7 +254,7 @@ func (s *supervisor) sortedHeld() []*proctab.Handle {
 }
 
 func (s *supervisor) heldProcs() []proctab.Proc {
-	var out []proctab.Proc
+	out := make([]proctab.Proc, 0, len(s.procs.held)) // a status line's, every 10 s of a storm: sized once
 	for _, h := range s.sortedHeld() {
 		out = append(out, h.Proc)
 	}

@@ -18,7 +18,10 @@ import (
 // orphans pass through ginit's hands in batches, one batch after another;
 // then its memory is read every memoryStep until it is back within
 // memorySlack of the idle reading, for up to memoryWait. Only ginit's
-// columns take part: the drain is ginit's.
+// columns take part: the drain is ginit's. The target is judged on VmRSS;
+// its two parts are read with it, RssAnon (heap, stacks, the runtime's
+// own tables: what ginit keeps) and RssFile (the binary's pages, shared
+// and reclaimable), to show which one a storm grew.
 
 const (
 	memoryBatch = 10000 // orphans at once: below the default pid_max of 32768
@@ -52,7 +55,7 @@ func (b *bench) oneMemory(s *subject) error {
 	}
 	time.Sleep(b.cfg.settle)
 	status := fmt.Sprintf("/proc/%d/status", r.cmd.Process.Pid)
-	s.memBefore = procStatus(status, "VmRSS:")
+	s.memBefore, s.anonBefore, s.fileBefore = rss(status)
 	t0 := time.Now()
 	r.cmd.Process.Signal(syscall.SIGTERM) // the main child leaves the keeper: a drain that goes on
 	if _, err := r.line(10 * time.Minute); err != nil {
@@ -62,7 +65,7 @@ func (b *bench) oneMemory(s *subject) error {
 	s.memPeak = procStatus(status, "VmHWM:")
 	t1 := time.Now()
 	for {
-		s.memAfter = procStatus(status, "VmRSS:")
+		s.memAfter, s.anonAfter, s.fileAfter = rss(status)
 		s.memBack = time.Since(t1)
 		if s.memAfter <= s.memBefore+memorySlack || s.memBack >= memoryWait {
 			break
@@ -71,6 +74,16 @@ func (b *bench) oneMemory(s *subject) error {
 	}
 	r.send("quit")
 	return nil
+}
+
+// rss reads VmRSS and its parts RssAnon and RssFile, in KiB, from one
+// reading of a /proc/PID/status file.
+func rss(status string) (total, anon, file int) {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return -1, -1, -1
+	}
+	return statusField(b, "VmRSS:"), statusField(b, "RssAnon:"), statusField(b, "RssFile:")
 }
 
 // memoryHelper is the main child: it says "ready", and on SIGTERM starts

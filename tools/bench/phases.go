@@ -30,7 +30,9 @@ type subject struct {
 	storms                           []time.Duration
 	drainCPU, drainWall              []time.Duration
 	earlyTries, earlyDied, earlyLost int
-	memBefore, memPeak, memAfter     int           // KiB: idle, the storm's high-water mark, after it
+	memBefore, memPeak, memAfter     int           // KiB of VmRSS: idle, the storm's high-water mark, after it
+	anonBefore, anonAfter            int           // KiB of RssAnon, idle and after: ginit's own memory
+	fileBefore, fileAfter            int           // KiB of RssFile, idle and after: its binary's pages
 	memStorm, memBack                time.Duration // the storm, and the wait for memory to return
 	measured                         map[string]bool
 }

@@ -118,6 +118,11 @@ func procStatus(path, key string) int {
 	if err != nil {
 		return -1
 	}
+	return statusField(b, key)
+}
+
+// statusField returns the number after key in the text of a status file.
+func statusField(b []byte, key string) int {
 	for l := range strings.SplitSeq(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, key); ok {
 			n, _ := strconv.Atoi(strings.Fields(v)[0])

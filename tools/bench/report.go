@@ -65,8 +65,12 @@ func (b *bench) rows() []row {
 		{"early SIGTERM: lost (window)", "early", "", func(s *subject) float64 { return s.earlyWindow(s.earlyLost) },
 			func(v float64) string { return fmt.Sprintf("%.2f ms", v) }},
 		{"memory: idle, before a storm", "memory", "", func(s *subject) float64 { return float64(s.memBefore) }, kib},
+		{"  of which anonymous (RssAnon)", "memory", "", func(s *subject) float64 { return float64(s.anonBefore) }, kib},
+		{"  of which file (RssFile)", "memory", "", func(s *subject) float64 { return float64(s.fileBefore) }, kib},
 		{fmt.Sprintf("memory: peak in %d orphans", b.cfg.memoryN), "memory", "", func(s *subject) float64 { return float64(s.memPeak) }, kib},
 		{"memory: after the storm", "memory", "", func(s *subject) float64 { return float64(s.memAfter) }, kib},
+		{"  of which anonymous (RssAnon)", "memory", "", func(s *subject) float64 { return float64(s.anonAfter) }, kib},
+		{"  of which file (RssFile)", "memory", "", func(s *subject) float64 { return float64(s.fileAfter) }, kib},
 		{"memory: back within 1 MiB after", "memory", "", func(s *subject) float64 { return s.memReturned() },
 			func(v float64) string {
 				if v < 0 {
@@ -147,6 +151,7 @@ func (b *bench) report(w io.Writer) {
 	fmt.Fprintf(w, "start-up overhead: median of INIT -- /bin/true less the median of /bin/true; for the Go floor, which runs no child,\n")
 	fmt.Fprintf(w, "the empty program's median less exit0's. Go min-init: os/signal for every signal, fork, forward, reap; nothing more\n")
 	fmt.Fprintf(w, "%s: the drain's system calls and nothing more (one stat read, pidfd_open, the signal and SIGCONT, epoll, waitid), per process\n", drainFloor)
+	fmt.Fprintf(w, "memory: VmRSS, which the 1 MiB is judged on, is RssAnon (heap, stacks, the Go runtime's tables) plus RssFile (the binary's pages)\n")
 }
 
 func names(ss []*subject) []string {
