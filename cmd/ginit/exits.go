@@ -58,8 +58,8 @@ func (s *supervisor) reapExitedChildren() {
 // not know of has appeared. wait4(-1) looks through all of ginit's
 // children on every call, so a SIGCHLD then only costs what it changed.
 func (s *supervisor) skipReap() bool {
-	return (s.phase == draining || s.phase == killing) && s.procs.view != nil && s.procs.view.Pidfds() && !s.procs.noFDSaid &&
-		s.procs.view != nil && !s.procs.view.Forked()
+	return (s.phase == draining || s.phase == killing) && s.procs.view != nil && s.procs.view.Pidfds() &&
+		!s.procs.noFDSaid && !s.procs.view.Forked()
 }
 
 // onExits handles what the last reap collected, in s.exits.
