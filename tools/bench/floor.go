@@ -39,6 +39,8 @@ func main() {
 	// CAUGHT is replaced by signals.Caught's list (see buildFloors).
 	// The wide drain's floor (drainfloor.go): for the drain phase only.
 	"drainfloor": drainFloorSource,
+	// The memory phase's floor (memfloor.go).
+	"memfloor": memFloorSource,
 
 	"mininit": `package main
 

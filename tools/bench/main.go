@@ -165,6 +165,7 @@ func run(cfg config) error {
 	}
 	b.add(&subject{name: "Go min-init", path: floors["mininit"], init: true})
 	b.add(&subject{name: drainFloor, path: floors["drainfloor"], init: true, only: "drain"})
+	b.add(&subject{name: memFloor, path: floors["memfloor"], init: true, only: "memory"})
 	b.add(&subject{name: "Go floor", path: floors["empty"], idle: floors["idle"]})
 	for _, l := range b.skipped {
 		fmt.Println(l)

@@ -18,10 +18,12 @@ import (
 // orphans pass through ginit's hands in batches, one batch after another;
 // then its memory is read every memoryStep until it is back within
 // memorySlack of the idle reading, for up to memoryWait. Only ginit's
-// columns take part: the drain is ginit's. The target is judged on VmRSS;
-// its two parts are read with it, RssAnon (heap, stacks, the runtime's
-// own tables: what ginit keeps) and RssFile (the binary's pages, shared
-// and reclaimable), to show which one a storm grew.
+// columns take part (the drain is ginit's), and the Go memory floor
+// (memfloor.go), which shows what the Go runtime itself keeps. The
+// target is judged on VmRSS; its two parts are read with it, RssAnon
+// (heap, stacks, the runtime's own tables: what ginit keeps) and RssFile
+// (the binary's pages, shared and reclaimable), to show which one a storm
+// grew.
 
 const (
 	memoryBatch = 10000 // orphans at once: below the default pid_max of 32768

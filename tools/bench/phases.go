@@ -39,7 +39,7 @@ type subject struct {
 
 func (s *subject) takes(phase string) bool {
 	if phase == "memory" {
-		return s.ginit
+		return s.ginit || s.only == phase
 	}
 	return s.only == "" || s.only == phase
 }
