@@ -26,10 +26,21 @@ type drainState struct {
 	// next status line or at the end, so that no exit and no delivery is
 	// left unsaid.
 	quietExits int
-	quietSent  []proctab.Proc // got the drain's signal (or SIGTERM instead) as their parents exited
+	quietSent  []proctab.Proc // got the drain's signal (or SIGTERM instead) as their parents exited: the first log.ListMax,
+	quietMore  int            // and how many more: a storm's batch is not kept whole for one line
 }
 
 func (d *drainState) begun() bool { return !d.at.IsZero() }
+
+// quiet notes deliveries past the line budget: the first log.ListMax by
+// name, the rest as a count.
+func (d *drainState) quiet(lists ...[]proctab.Proc) {
+	for _, ps := range lists {
+		n := min(len(ps), log.ListMax-len(d.quietSent))
+		d.quietSent = append(d.quietSent, ps[:n]...)
+		d.quietMore += len(ps) - n
+	}
+}
 
 // line reports whether one more per-process line may be written; the
 // first that may not is said, so that the budget is seen when it acts.
@@ -52,9 +63,10 @@ func (s *supervisor) sayQuiet() {
 	}
 	if len(d.quietSent) > 0 {
 		s.log.Report("drain", "parents exited; drained what they left, not listed one by one",
-			log.Str("signal", signals.Name(d.sig)), log.Procs("sent_to", d.quietSent), log.Num("count", len(d.quietSent)))
+			log.Str("signal", signals.Name(d.sig)), log.Procs("sent_to", d.quietSent).Plus(d.quietMore),
+			log.Num("count", len(d.quietSent)+d.quietMore))
 	}
-	d.quietExits, d.quietSent = 0, nil
+	d.quietExits, d.quietSent, d.quietMore = 0, nil, 0
 }
 
 // beginDrain runs when the main child is gone. Left alone, the processes
@@ -197,7 +209,10 @@ func (s *supervisor) adopt(parents ...int) {
 		}
 		delete(s.procs.kidsOf, parent)
 	}
-	orphans := make([]proctab.Proc, 0, len(kids)) // sized once: the heap's peak is what a storm leaves behind
+	// Filtered in place: kids is this call's own, and a second array of a
+	// storm's batch would raise the heap's peak, which is what a storm
+	// leaves behind (doc/performance.md, "Memory after a storm").
+	orphans := kids[:0]
 	for _, k := range kids {
 		h := s.procs.held[k.Pid]
 		if h != nil && h.Start == k.Start && k.PPid == s.self && !s.had(k.ID()) {
@@ -212,7 +227,7 @@ func (s *supervisor) adopt(parents ...int) {
 		return
 	}
 	if !s.line() {
-		s.drain.quietSent = append(append(s.drain.quietSent, sent...), instead...)
+		s.drain.quiet(sent, instead)
 		return
 	}
 	fs := []log.Field{log.Str("signal", signals.Name(s.drain.sig)), log.Procs("sent_to", sent)}

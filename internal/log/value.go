@@ -41,6 +41,13 @@ func Procs[P Named](k string, ps []P) Field {
 	return Field{k: k, list: list, more: len(ps) - n, isList: true}
 }
 
+// Plus adds n processes to those a list field says were left out: for a
+// caller that kept only the first ListMax of a longer list.
+func (f Field) Plus(n int) Field {
+	f.more += n
+	return f
+}
+
 // textList renders a list for text logs. Each name is escaped (listName),
 // so the value never needs quoting, and an ordinary list reads as before.
 func textList(b *strings.Builder, ps []Proc, more int) {

@@ -45,4 +45,11 @@ func TestJSONList(t *testing.T) {
 	if !strings.HasSuffix(b.String(), `],"killed_more":2`) || strings.Count(b.String(), `"pid"`) != ListMax {
 		t.Errorf("got %s", b.String())
 	}
+	// A caller that kept only the first names says how many it left out.
+	b.Reset()
+	f = Procs("killed", ps[:3]).Plus(4)
+	jsonList(&b, f.k, f.list, f.more)
+	if !strings.HasSuffix(b.String(), `],"killed_more":4`) || strings.Count(b.String(), `"pid"`) != 3 {
+		t.Errorf("got %s", b.String())
+	}
 }
