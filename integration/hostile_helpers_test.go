@@ -82,15 +82,22 @@ func termWaiters(n, ms int) int {
 //go:norace
 //go:nosplit
 func forkWaitTerm(ts *syscall.Timespec) int {
-	all := ^uint64(0)
+	all, old := ^uint64(0), uint64(0)
 	term := uint64(1) << (syscall.SIGTERM - 1)
+	// Everything blocked across the clone, so the child starts so: a
+	// SIGTERM (ginit's drain) that came before the child blocked it
+	// itself would run the Go handler it inherited, be used up there, and
+	// leave it waiting for ever (once in a full CI run, under load).
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&all)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
 	pid, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if pid != 0 || errno != 0 {
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	}
 	if errno != 0 {
 		return -1
 	}
 	if pid == 0 {
 		// Only raw system calls from here: this copy of the process has one thread.
-		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&all)), 0, 8, 0, 0)
 		for {
 			sig, _, _ := syscall.RawSyscall6(syscall.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(&term)), 0, 0, 8, 0, 0)
 			if sig == uintptr(syscall.SIGTERM) {

@@ -126,14 +126,22 @@ func drainHelper(n int) int {
 //go:norace
 //go:nosplit
 func forkTermWaiter(ts *syscall.Timespec, all, term *uint64) int {
+	// Everything blocked across the clone, so the child starts so: a
+	// SIGTERM that came before it blocked it itself would be used up by
+	// what it inherited (the Go handler, or the keeper's ignore), and it
+	// would wait for ever.
+	var old uint64
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(all)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
 	pid, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if pid != 0 || errno != 0 {
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	}
 	if errno != 0 {
 		return -1
 	}
 	if pid != 0 {
 		return int(pid)
 	}
-	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(all)), 0, 8, 0, 0)
 	for {
 		sig, _, _ := syscall.RawSyscall6(syscall.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(term)), 0, 0, 8, 0, 0)
 		if sig == uintptr(syscall.SIGTERM) {
