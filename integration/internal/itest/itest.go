@@ -327,7 +327,7 @@ func (r *Run) Wait() int {
 	case <-r.done:
 		return r.code
 	case <-time.After(Patience):
-		r.t.Fatalf("ginit still running after %v", Patience)
+		r.t.Fatalf("ginit still running after %v; its processes:%s", Patience, leftover(r.Cmd.Process.Pid))
 	}
 	return -1
 }
